@@ -1,0 +1,126 @@
+"""Typed inputs and outputs of the workflow and its activities.
+
+Only references (run ids, batch ids), counts and small summaries travel through Temporal; rows
+stay in PostgreSQL. Each call has one input model and one output model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, Field, model_validator
+
+from models.records import AwareDatetime, Source
+
+
+class Window(BaseModel):
+    """Records dated in `[start, end)` are checked; counterparts are sought up to `as_of`."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+    as_of: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if not self.start < self.end:
+            raise ValueError(f"window start {self.start} must be before end {self.end}")
+        if self.as_of < self.end:
+            raise ValueError(f"as_of {self.as_of} must not be before the window end {self.end}")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{_iso(self.start)}--{_iso(self.end)}"
+
+
+def _iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H%MZ")
+
+
+class ReconcileInput(BaseModel):
+    window: Window
+    sources: list[Source] = Field(default_factory=lambda: list(Source))
+    source_dir: str | None = None  # recorded pages; None means the live connectors
+    overlap: timedelta = timedelta(hours=48)
+    report_path: str | None = None
+
+    @property
+    def fetch_start(self) -> datetime:
+        return self.window.start - self.overlap
+
+    def workflow_id(self) -> str:
+        """Derived from the window, so the same window never runs twice at once."""
+        origin = "recorded-" + hashlib.sha256(self.source_dir.encode()).hexdigest()[:8] if self.source_dir else "live"
+        return f"reconcile-{self.window.label}-{origin}"
+
+
+class StartRunInput(BaseModel):
+    workflow_id: str
+    workflow_run_id: str
+    window: Window
+    sources: list[Source]
+    source_dir: str | None = None
+
+
+class RunRef(BaseModel):
+    run_id: int
+
+
+class FetchInput(BaseModel):
+    run_id: int
+    source: Source
+    source_dir: str | None = None
+    start: AwareDatetime
+    end: AwareDatetime
+
+
+class FetchResult(BaseModel):
+    source: Source
+    batch_id: int
+    pages: int = 0
+    records: int = 0
+    new_versions: int = 0
+    problems: int = 0
+
+
+class RunInput(BaseModel):
+    run_id: int
+
+
+class NormalizeResult(BaseModel):
+    records: int = 0
+    by_kind: dict[str, int] = Field(default_factory=dict)
+    problems: int = 0
+
+
+class MatchResult(BaseModel):
+    matches: int = 0
+    by_kind: dict[str, int] = Field(default_factory=dict)
+    customers: int = 0
+
+
+class CompareResult(BaseModel):
+    discrepancies: int = 0
+    by_severity: dict[str, int] = Field(default_factory=dict)
+    by_field: dict[str, int] = Field(default_factory=dict)
+    new: int = 0
+    still_open: int = 0
+    resolved: int = 0
+    money_at_stake: Decimal = Decimal(0)
+
+
+class ReportInput(BaseModel):
+    run_id: int
+    report_path: str | None = None
+    status: str = "completed"
+
+
+class RunSummary(BaseModel):
+    run_id: int
+    report_path: str | None = None
+    fetched: dict[str, int] = Field(default_factory=dict)
+    matches: MatchResult = Field(default_factory=MatchResult)
+    discrepancies: CompareResult = Field(default_factory=CompareResult)
+    failed_sources: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,112 @@
+"""Accord's one configuration object.
+
+Everything configurable is read here, from the environment and an optional `.env` file; no other
+module reads `os.environ`. Unset `TEMPORAL_ADDRESS` / `DATABASE_URL` mean "use the embedded
+servers under the data directory".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "test", "sandbox"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    environment: Literal["local", "production"] = "local"
+    data_dir: Path = Path(".accord")
+
+    # Temporal
+    temporal_address: str | None = None
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "accord-reconciliation"
+    temporal_ui_url: str | None = None
+    embedded_temporal_port: int = 7233
+    embedded_temporal_ui_port: int = 8233
+
+    # Ledger
+    database_url: str | None = None
+
+    # Reconciliation
+    window_overlap: timedelta = timedelta(hours=48)
+    timing_grace: timedelta = timedelta(days=3)
+    payout_arrival_window: timedelta = timedelta(days=3)
+    rules_file: Path | None = None
+    severities: dict[str, Literal["high", "medium", "low"]] = Field(
+        default_factory=lambda: {
+            "existence": "high",
+            "total": "high",
+            "status": "medium",
+            "currency": "high",
+            "line_items": "medium",
+            "customer": "low",
+            "cosmetic": "low",
+            "input": "medium",
+        }
+    )
+
+    # Vendors (the sandbox prints values for these; production sets the real ones)
+    plaid_client_id: str | None = None
+    plaid_secret: SecretStr | None = None
+    plaid_base_url: str | None = None
+    plaid_access_token: SecretStr | None = None
+
+    stripe_api_key: SecretStr | None = None
+    stripe_api_base: str | None = None
+
+    shopify_shop_url: str | None = None
+    shopify_access_token: SecretStr | None = None
+    shopify_api_version: str = "2024-10"
+
+    qbo_client_id: str | None = None
+    qbo_client_secret: SecretStr | None = None
+    qbo_realm_id: str | None = None
+    qbo_base_url: str | None = None
+    qbo_refresh_token: SecretStr | None = None
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_channel: str | None = None
+    slack_api_url: str | None = None
+
+    @model_validator(mode="after")
+    def _no_placeholder_secrets_in_production(self) -> Settings:
+        if self.environment != "production":
+            return self
+        for name, value in self:
+            if isinstance(value, SecretStr) and value.get_secret_value().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError(f"{name.upper()} holds a placeholder secret; set a real one for production")
+        return self
+
+    @property
+    def embedded_temporal(self) -> bool:
+        return not self.temporal_address
+
+    @property
+    def embedded_database(self) -> bool:
+        return not self.database_url
+
+    @property
+    def ui_base_url(self) -> str:
+        if self.temporal_ui_url:
+            return self.temporal_ui_url.rstrip("/")
+        return f"http://localhost:{self.embedded_temporal_ui_port}"
+
+    def workflow_ui_url(self, workflow_id: str, run_id: str | None = None) -> str:
+        url = f"{self.ui_base_url}/namespaces/{self.temporal_namespace}/workflows/{workflow_id}"
+        return f"{url}/{run_id}/history" if run_id else url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
