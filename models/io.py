@@ -40,20 +40,35 @@ def _iso(value: datetime) -> str:
 
 
 class ReconcileInput(BaseModel):
-    window: Window
+    """What one reconciliation run covers.
+
+    `window` may be left out by a Temporal Schedule: the workflow then reconciles the `period`
+    that ends at the run's scheduled time (search attribute `TemporalScheduledStartTime`), with
+    `as_of` equal to that time.
+    """
+
+    window: Window | None = None
+    period: timedelta = timedelta(days=1)
     sources: list[Source] = Field(default_factory=lambda: list(Source))
     source_dir: str | None = None  # recorded pages; None means the live connectors
     overlap: timedelta = timedelta(hours=48)
     report_path: str | None = None
 
-    @property
-    def fetch_start(self) -> datetime:
-        return self.window.start - self.overlap
+    def fetch_start(self, window: Window) -> datetime:
+        return window.start - self.overlap
 
     def workflow_id(self) -> str:
         """Derived from the window, so the same window never runs twice at once."""
-        origin = "recorded-" + hashlib.sha256(self.source_dir.encode()).hexdigest()[:8] if self.source_dir else "live"
-        return f"reconcile-{self.window.label}-{origin}"
+        if self.window is None:
+            raise ValueError("a run without a window gets its id from its schedule")
+        return workflow_id_for(self.window, self.source_dir)
+
+
+def workflow_id_for(window: Window, source_dir: str | None) -> str:
+    origin = (
+        "recorded-" + hashlib.sha256(source_dir.encode()).hexdigest()[:8] if source_dir else "live"
+    )
+    return f"reconcile-{window.label}-{origin}"
 
 
 class StartRunInput(BaseModel):
