@@ -57,7 +57,7 @@ class MatchKind(StrEnum):
     PAYMENT_INVOICES = "payment_invoices"
     WITHDRAWAL_BILL_PAYMENT = "withdrawal_bill_payment"
     BILL_PAYMENT_BILL = "bill_payment_bill"
-    REFUND_CHARGE = "refund_charge"
+    WITHDRAWAL_BILL = "withdrawal_bill"
 
 
 def _digest(*parts: str) -> str:
