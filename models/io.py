@@ -92,8 +92,12 @@ class FetchInput(BaseModel):
 
 
 class FetchResult(BaseModel):
+    """`status`: ok, absent (no such source configured or recorded) or failed (see `error`)."""
+
     source: Source
-    batch_id: int
+    batch_id: int | None = None
+    status: str = "ok"
+    error: str | None = None
     pages: int = 0
     records: int = 0
     new_versions: int = 0
@@ -123,7 +127,7 @@ class CompareResult(BaseModel):
     new: int = 0
     still_open: int = 0
     resolved: int = 0
-    money_at_stake: Decimal = Decimal(0)
+    money_at_stake: dict[str, Decimal] = Field(default_factory=dict)  # by currency
 
 
 class ReportInput(BaseModel):

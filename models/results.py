@@ -114,8 +114,12 @@ class Correction(BaseModel):
     def id(self) -> str:
         """The idempotency key: the same change to the same record is the same correction."""
         return "c_" + _digest(
-            self.system, self.object_type, self.object_id, self.field,
-            self.from_value or "", self.to_value or "",
+            self.system,
+            self.object_type,
+            self.object_id,
+            self.field,
+            self.from_value or "",
+            self.to_value or "",
         )
 
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     window_overlap: timedelta = timedelta(hours=48)
     timing_grace: timedelta = timedelta(days=3)
     payout_arrival_window: timedelta = timedelta(days=3)
+    lookback: timedelta = timedelta(days=120)
+    recheck_horizon: timedelta = timedelta(days=90)
     rules_file: Path | None = None
     severities: dict[str, Literal["high", "medium", "low"]] = Field(
         default_factory=lambda: {
@@ -84,8 +86,13 @@ class Settings(BaseSettings):
         if self.environment != "production":
             return self
         for name, value in self:
-            if isinstance(value, SecretStr) and value.get_secret_value().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError(f"{name.upper()} holds a placeholder secret; set a real one for production")
+            if (
+                isinstance(value, SecretStr)
+                and value.get_secret_value().lower() in PLACEHOLDER_SECRETS
+            ):
+                raise ValueError(
+                    f"{name.upper()} holds a placeholder secret; set a real one for production"
+                )
         return self
 
     @property

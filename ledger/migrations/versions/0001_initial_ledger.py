@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("source_dir", sa.Text(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("summary", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+        sa.Column("staged_findings", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("report_path", sa.Text(), nullable=True),
         sa.Column(
             "started_at",

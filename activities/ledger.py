@@ -1,0 +1,191 @@
+"""The ledger steps of a run: start, normalize, match, compare, report.
+
+Thin adapters: they read the ledger, hand frames to the pure engine (in a thread, so the event
+loop stays free), and write results back. They return ids and counts, never records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+import engine
+from activities.reconcile_scope import findings_for_run, load_scope
+from ledger import canonical, raw, results
+from ledger.report import build_report
+from ledger.tables import RawPage
+from models.errors import InputError
+from models.io import (
+    CompareResult,
+    MatchResult,
+    NormalizeResult,
+    ReportInput,
+    RunInput,
+    RunRef,
+    RunSummary,
+    StartRunInput,
+)
+from models.records import Source
+from normalizers import normalize
+from runtime.settings import Settings
+
+NORMALIZE_CHUNK = 2000
+
+
+class LedgerActivities:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        config: engine.EngineConfig,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.config = config
+
+    @activity.defn(name="start_run")
+    async def start_run(self, spec: StartRunInput) -> RunRef:
+        async with self.sessions.begin() as session:
+            return RunRef(run_id=await results.start_run(session, spec))
+
+    @activity.defn(name="normalize")
+    async def normalize(self, request: RunInput) -> NormalizeResult:
+        """Turn every raw record not yet normalized into canonical versions.
+
+        A record that cannot be read is marked with its problem (kept raw, reported as an
+        `input` discrepancy by the compare step); the rest go on.
+        """
+        by_kind: Counter[str] = Counter()
+        problems = 0
+        while True:
+            async with self.sessions.begin() as session:
+                rows = await raw.unnormalized(session, NORMALIZE_CHUNK)
+                if not rows:
+                    break
+                origins = await _origins(session, {r.page_id for r in rows})
+                versions, issues = [], {}
+                for row in rows:
+                    where = f"{origins.get(row.page_id, 'page ' + str(row.page_id))}, {row.object_type} {row.vendor_id}"
+                    if row.op == "remove":
+                        await canonical.remove(
+                            session,
+                            source=row.source,
+                            object_type=row.object_type,
+                            vendor_id=row.vendor_id,
+                            raw_id=row.id,
+                        )
+                        by_kind["removed"] += 1
+                        continue
+                    try:
+                        records = normalize(
+                            Source(row.source), row.object_type, row.payload, where=where
+                        )
+                    except InputError as error:
+                        issues[row.id] = str(error)
+                        continue
+                    versions.extend((record, row.id) for record in records)
+                    by_kind.update(record.kind for record in records)
+                await canonical.save_versions(session, versions)
+                await raw.mark_normalized(session, [r.id for r in rows], issues)
+                problems += len(issues)
+            activity.heartbeat(sum(by_kind.values()))
+        return NormalizeResult(
+            records=sum(by_kind.values()), by_kind=dict(by_kind), problems=problems
+        )
+
+    @activity.defn(name="match")
+    async def match(self, request: RunInput) -> MatchResult:
+        async with self.sessions() as session:
+            scope = await load_scope(session, request.run_id, self.settings)
+        outcome = await asyncio.to_thread(
+            engine.match, scope.frames, scope.check_window, self.config, scope.identity
+        )
+        async with self.sessions.begin() as session:
+            await results.save_matches(session, request.run_id, outcome.matches)
+            await results.save_identity(
+                session,
+                request.run_id,
+                [(c.canonical_id, c.name, c.members) for c in outcome.customers],
+            )
+            await results.stage_findings(session, request.run_id, outcome.discrepancies)
+        kinds = Counter(m.kind.value for m in outcome.matches)
+        return MatchResult(
+            matches=len(outcome.matches), by_kind=dict(kinds), customers=len(outcome.customers)
+        )
+
+    @activity.defn(name="compare")
+    async def compare(self, request: RunInput) -> CompareResult:
+        async with self.sessions() as session:
+            scope = await load_scope(session, request.run_id, self.settings)
+            outcome = await results.rebuild_outcome(session, request.run_id, scope)
+        found = await asyncio.to_thread(
+            engine.compare, scope.frames, outcome, scope.check_window, self.config
+        )
+        async with self.sessions.begin() as session:
+            findings, rechecked = await findings_for_run(
+                session, scope, [*outcome.discrepancies, *found], self.settings
+            )
+            counts = await results.upsert_discrepancies(
+                session,
+                request.run_id,
+                findings,
+                rechecked=rechecked,
+                resolution=f"not found again by run {request.run_id} (as of {scope.window.as_of.isoformat()})",
+            )
+        return _compare_result(findings, counts)
+
+    @activity.defn(name="finish_run")
+    async def finish_run(self, request: ReportInput) -> RunSummary:
+        """Write the report file and close the run; returns the summary the workflow shows."""
+        async with self.sessions.begin() as session:
+            report = await build_report(session, request.run_id, self.settings)
+            if request.report_path:
+                path = Path(request.report_path)
+                await asyncio.to_thread(_write_json, path, report.model_dump(mode="json"))
+            await results.finish_run(
+                session,
+                request.run_id,
+                status=request.status,
+                summary=report.summary,
+                report_path=request.report_path,
+            )
+        return RunSummary(run_id=request.run_id, report_path=request.report_path)
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    tmp.replace(path)
+
+
+async def _origins(session: AsyncSession, page_ids: set[int]) -> dict[int, str]:
+    from sqlalchemy import select
+
+    rows = await session.execute(select(RawPage.id, RawPage.origin).where(RawPage.id.in_(page_ids)))
+    return {r.id: r.origin for r in rows}
+
+
+def _compare_result(findings, counts) -> CompareResult:
+    severity = Counter(f.discrepancy.severity.value for f in findings)
+    fields = Counter(f.discrepancy.field.value for f in findings)
+    money: dict = {}
+    for f in findings:
+        d = f.discrepancy
+        if d.currency:
+            money[d.currency] = money.get(d.currency, 0) + d.money_at_stake
+    return CompareResult(
+        discrepancies=len(findings),
+        by_severity=dict(severity),
+        by_field=dict(fields),
+        new=counts.new,
+        still_open=counts.still_open,
+        resolved=counts.resolved,
+        money_at_stake=money,
+    )
+

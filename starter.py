@@ -1,0 +1,203 @@
+"""Accord's command line.
+
+    python starter.py demo                      reconcile a generated month, end to end
+    python starter.py reconcile --source-dir DIR --start ISO --end ISO --as-of ISO --report FILE
+    python worker.py                            a worker alone
+
+Embedded Temporal and PostgreSQL are started (and stopped) by the command itself unless
+TEMPORAL_ADDRESS / DATABASE_URL point at real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from models.io import ReconcileInput, RunSummary, Window
+from models.records import Source
+from runtime.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Accord reconciles your bank, payments, storefront and books.", no_args_is_help=True
+)
+console = Console()
+
+
+def parse_instant(value: str, option: str) -> datetime:
+    """ISO 8601 date or datetime; a date means its midnight UTC; a naive time is UTC."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), time())
+        except ValueError:
+            raise typer.BadParameter(
+                f"{value!r} is not an ISO date or datetime (e.g. 2026-10-01 or 2026-10-01T00:00:00Z)",
+                param_hint=option,
+            ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def make_window(start: str, end: str, as_of: str | None) -> Window:
+    begin, finish = parse_instant(start, "--start"), parse_instant(end, "--end")
+    known = parse_instant(as_of, "--as-of") if as_of else finish
+    try:
+        return Window(start=begin, end=finish, as_of=known)
+    except ValueError as error:
+        raise typer.BadParameter(
+            str(error).splitlines()[-1], param_hint="--start/--end/--as-of"
+        ) from None
+
+
+def parse_sources(value: str) -> list[Source]:
+    try:
+        return [Source(part.strip()) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r}: sources are a comma list of {', '.join(s.value for s in Source)}",
+            param_hint="--sources",
+        ) from None
+
+
+async def run_reconciliation(settings: Settings, request: ReconcileInput) -> tuple[RunSummary, str]:
+    """Start the embedded servers if needed, a worker, the workflow; wait for its summary."""
+    from runtime.client import connect_temporal
+    from runtime.embedded import embedded_services
+
+    from worker import running_worker
+    from workflows.reconciliation import ReconciliationWorkflow
+
+    async with embedded_services(settings) as services:
+        client = await connect_temporal(
+            services.temporal_address, settings.temporal_namespace, settings=settings
+        )
+        async with running_worker(client, settings, services.database_url):
+            handle = await client.start_workflow(
+                ReconciliationWorkflow.run,
+                request,
+                id=request.workflow_id(),
+                task_queue=settings.temporal_task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                static_summary=f"reconcile {request.window.label if request.window else ''}",
+            )
+            console.print(f"[dim]workflow {handle.id} started[/dim]")
+            summary = await handle.result()
+            run_id = (await handle.describe()).run_id
+            return summary, settings.workflow_ui_url(handle.id, run_id)
+
+
+def print_summary(summary: RunSummary, ui_url: str) -> None:
+    table = Table(title="Accord reconciliation", show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for source, count in sorted(summary.fetched.items()):
+        table.add_row(f"records fetched from {source}", str(count))
+    for kind, count in sorted(summary.matches.by_kind.items()):
+        table.add_row(f"matches: {kind}", str(count))
+    d = summary.discrepancies
+    for severity in ("high", "medium", "low"):
+        table.add_row(f"discrepancies: {severity}", str(d.by_severity.get(severity, 0)))
+    for field, count in sorted(d.by_field.items()):
+        table.add_row(f"  by field: {field}", str(count))
+    table.add_row("new / still open / resolved", f"{d.new} / {d.still_open} / {d.resolved}")
+    for currency, amount in sorted(d.money_at_stake.items()):
+        table.add_row(f"money at stake ({currency})", str(amount))
+    console.print(table)
+    for source, error in summary.failed_sources.items():
+        console.print(f"[red]{source} could not be fetched:[/red] {error}")
+    console.print(f"Temporal UI:  {ui_url}")
+    if summary.report_path:
+        console.print(f"Report:       {summary.report_path}")
+
+
+@app.command()
+def reconcile(
+    start: Annotated[str, typer.Option(help="window start, ISO date or datetime (inclusive)")],
+    end: Annotated[str, typer.Option(help="window end, ISO date or datetime (exclusive)")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="what is known by then; default: end")
+    ] = None,
+    source_dir: Annotated[
+        Path | None,
+        typer.Option("--source-dir", help="recorded API responses; omit for live connectors"),
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="where to write the JSON report")] = None,
+    sources: Annotated[str, typer.Option(help="comma list of sources")] = ",".join(
+        s.value for s in Source
+    ),
+) -> None:
+    """Reconcile one window through the Temporal workflow and print its summary."""
+    window = make_window(start, end, as_of)
+    if source_dir is not None and not source_dir.is_dir():
+        raise typer.BadParameter(
+            f"{source_dir} is not a directory of recorded responses", param_hint="--source-dir"
+        )
+    settings = get_settings()
+    request = ReconcileInput(
+        window=window,
+        sources=parse_sources(sources),
+        source_dir=str(source_dir.resolve()) if source_dir else None,
+        overlap=settings.window_overlap,
+        report_path=str(
+            (report or settings.data_dir / "reports" / f"{window.label}.json").resolve()
+        ),
+    )
+    summary, url = asyncio.run(run_reconciliation(settings, request))
+    print_summary(summary, url)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="seed of the generated business")] = 7,
+    orders: Annotated[int, typer.Option(help="storefront orders in the month")] = 150,
+    month: Annotated[str, typer.Option(help="the month to generate, YYYY-MM")] = "2026-10",
+) -> None:
+    """Generate a realistic month for a small shop and reconcile it end to end."""
+    from sandbox.generator import generate, write_recorded
+
+    settings = get_settings()
+    first = date.fromisoformat(f"{month}-01")
+    data = generate(seed=seed, month=first, orders=orders)
+    folder = settings.data_dir / "demo" / f"{month}-seed{seed}-orders{orders}"
+    write_recorded(data, folder)
+    expected = json.loads((folder / "expected.json").read_text())
+    console.print(
+        f"Generated {month} for seed {seed}: {orders} orders, "
+        f"{len(expected.get('discrepancies', []))} planted discrepancies → {folder}"
+    )
+    window = data.window
+    request = ReconcileInput(
+        window=window,
+        source_dir=str(folder.resolve()),
+        overlap=settings.window_overlap,
+        report_path=str((settings.data_dir / "reports" / f"demo-{month}.json").resolve()),
+    )
+    summary, url = asyncio.run(run_reconciliation(settings, request))
+    print_summary(summary, url)
+
+
+def _mount_optional_commands() -> None:
+    """Commands that live beside their capability (approvals, schedules, the sandbox)."""
+    import importlib
+
+    for module in ("approvals.cli", "scheduling.cli", "sandbox.cli"):
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        mod.register(app)
+
+
+_mount_optional_commands()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,123 @@
+"""Re-ingesting is an idempotent upsert; a changed record is a new version; nothing is lost."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ledger import canonical, raw
+from ledger.results import start_run
+from ledger.tables import CanonicalRow, RawPage, RawRecord
+from models.io import StartRunInput, Window
+from models.records import Order, Source, SourceRef
+
+
+@dataclass
+class Item:
+    object_type: str
+    vendor_id: str
+    payload: Any
+    op: str = "upsert"
+
+
+async def _batch(sessions) -> int:
+    window = Window(
+        start=datetime(2026, 10, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 1, tzinfo=UTC),
+        as_of=datetime(2026, 11, 4, tzinfo=UTC),
+    )
+    async with sessions.begin() as s:
+        run_id = await start_run(
+            s,
+            StartRunInput(
+                workflow_id="w", workflow_run_id="r", window=window, sources=list(Source)
+            ),
+        )
+        return await raw.open_batch(s, run_id, "shopify")
+
+
+async def _ingest(sessions, batch_id: int, body: bytes, items: list[Item]):
+    async with sessions.begin() as s:
+        page = await raw.save_page(
+            s,
+            batch_id=batch_id,
+            source="shopify",
+            page_type="orders",
+            origin="file shopify/orders_0001.json",
+            body=body,
+        )
+        return await raw.save_raw_records(
+            s, source="shopify", batch_id=batch_id, page_id=page, items=items
+        )
+
+
+async def test_reingesting_the_same_page_adds_nothing(sessions):
+    batch = await _batch(sessions)
+    items = [Item("order", "1", {"id": 1, "total_price": Decimal("59.89")})]
+    first = await _ingest(sessions, batch, b'{"orders":[1]}', items)
+    again = await _ingest(sessions, batch, b'{"orders":[1]}', items)
+    assert (first.new_versions, again.new_versions, again.unchanged) == (1, 0, 1)
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(RawRecord)) == 1
+        assert await s.scalar(select(func.count()).select_from(RawPage)) == 1
+
+
+async def test_a_changed_record_becomes_a_new_version_and_the_old_one_stays(sessions):
+    batch = await _batch(sessions)
+    await _ingest(
+        sessions, batch, b"a", [Item("order", "1", {"id": 1, "total_price": Decimal("59.89")})]
+    )
+    await _ingest(
+        sessions, batch, b"b", [Item("order", "1", {"id": 1, "total_price": Decimal("60.89")})]
+    )
+    async with sessions() as s:
+        rows = (await s.execute(select(RawRecord).order_by(RawRecord.version))).scalars().all()
+    assert [r.version for r in rows] == [1, 2]
+    assert [r.payload["total_price"] for r in rows] == [Decimal("59.89"), Decimal("60.89")]
+
+
+async def test_payload_numbers_keep_every_digit(sessions):
+    batch = await _batch(sessions)
+    await _ingest(sessions, batch, b"x", [Item("Invoice", "9", {"TotalAmt": Decimal("5250.10")})])
+    async with sessions() as s:
+        payload = (await s.execute(select(RawRecord.payload))).scalar_one()
+    assert payload["TotalAmt"] == Decimal("5250.10") and isinstance(payload["TotalAmt"], Decimal)
+
+
+def _order(total: str) -> Order:
+    return Order(
+        ref=SourceRef(source=Source.SHOPIFY, type="order", id="450789469"),
+        currency="USD",
+        amount=Decimal(total),
+        number="1001",
+        created_at=datetime(2026, 10, 5, 15, tzinfo=UTC),
+    )
+
+
+async def test_canonical_versions_and_removal(sessions):
+    async with sessions.begin() as s:
+        assert await canonical.save_versions(s, [(_order("59.89"), None)]) == 1
+        assert await canonical.save_versions(s, [(_order("59.89"), None)]) == 0
+        assert await canonical.save_versions(s, [(_order("60.89"), None)]) == 1
+    async with sessions() as s:
+        current = await canonical.load_current(
+            s, since=datetime(2026, 10, 1).date(), until=datetime(2026, 11, 4).date()
+        )
+        assert [r.amount for r in current] == [Decimal("60.89")]
+        assert await s.scalar(select(func.count()).select_from(CanonicalRow)) == 2
+    async with sessions.begin() as s:
+        assert await canonical.remove(
+            s, source="shopify", object_type="order", vendor_id="450789469", raw_id=None
+        )
+    async with sessions() as s:
+        assert (
+            await canonical.load_current(
+                s, since=datetime(2026, 10, 1).date(), until=datetime(2026, 11, 4).date()
+            )
+            == []
+        )
+        assert await s.scalar(select(func.count()).select_from(CanonicalRow)) == 3

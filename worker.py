@@ -1,0 +1,96 @@
+"""Accord's worker: the reconciliation workflow and every activity, on one task queue.
+
+`python worker.py` runs a worker alone against the configured Temporal (TEMPORAL_ADDRESS, or the
+embedded dev server's address) and ledger (DATABASE_URL, or the embedded PostgreSQL).
+Scale out by running more of them on the same task queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+import engine
+from activities.ingest import Ingestor
+from activities.ledger import LedgerActivities
+from activities.recorded import RecordedActivities
+from ledger import make_engine, migrate, session_factory
+from runtime.settings import Settings, get_settings
+from workflows.reconciliation import ReconciliationWorkflow
+
+log = logging.getLogger("accord.worker")
+
+
+def live_fetch_activities(
+    settings: Settings, ingestor: Ingestor, stack: AsyncExitStack
+) -> list[Any]:
+    """The vendor connectors' fetch activities, for the vendors that are configured."""
+    try:
+        from activities.live import live_activities
+    except ImportError:
+        return []
+    return live_activities(settings, ingestor, stack)
+
+
+@asynccontextmanager
+async def running_worker(
+    client: Client, settings: Settings, database_url: str
+) -> AsyncIterator[Worker]:
+    """A started worker; the ledger is migrated first and closed after."""
+    await migrate(database_url)
+    db = make_engine(database_url)
+    sessions = session_factory(db)
+    ingestor = Ingestor(sessions)
+    ledger = LedgerActivities(sessions, settings, engine.EngineConfig.from_settings(settings))
+    async with AsyncExitStack() as stack:
+        activities = [
+            ledger.start_run,
+            ledger.normalize,
+            ledger.match,
+            ledger.compare,
+            ledger.finish_run,
+            RecordedActivities(ingestor).fetch_recorded,
+            *live_fetch_activities(settings, ingestor, stack),
+        ]
+        worker = Worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            workflows=[ReconciliationWorkflow],
+            activities=activities,
+            max_concurrent_activities=8,
+        )
+        try:
+            async with worker:
+                yield worker
+        finally:
+            await db.dispose()
+
+
+async def main() -> None:
+    from runtime.client import connect_temporal
+    from runtime.embedded import embedded_services
+
+    settings = get_settings()
+    async with embedded_services(settings, temporal=False) as services:
+        client = await connect_temporal(
+            settings.temporal_address or f"127.0.0.1:{settings.embedded_temporal_port}",
+            settings.temporal_namespace,
+            settings=settings,
+        )
+        async with running_worker(client, settings, services.database_url):
+            log.info("worker running on task queue %s", settings.temporal_task_queue)
+            await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        pass
