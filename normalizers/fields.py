@@ -1,0 +1,202 @@
+"""Reading one vendor record's fields, so that every failure names the record and the field.
+
+`Fields` wraps a record's JSON object and the place it came from. Each reader either returns a
+value of the right type or raises `InputError` whose `where` ends in `field <path>`, e.g.
+`file shopify/orders_0001.json, order 450789469, field total_price`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from models.errors import InputError
+from models.money import currency_code, from_minor_units, parse_amount
+
+MISSING = object()
+
+
+def record_where(where: str, object_type: str, record_id: object) -> str:
+    """`where` plus the record, unless the caller already named it."""
+    label = f"{object_type} {record_id}"
+    return where if label in where else f"{where}, {label}".lstrip(", ")
+
+
+class Fields:
+    """Typed, located access to one JSON object (a record, or a part of one)."""
+
+    def __init__(self, payload: Any, where: str, prefix: str = "") -> None:
+        if not isinstance(payload, dict):
+            place = f"{where}, field {prefix.rstrip('.')}" if prefix else where
+            raise InputError(f"expected a JSON object, got {type(payload).__name__}", where=place)
+        self.payload = payload
+        self.where = where
+        self.prefix = prefix
+
+    def at(self, path: str) -> str:
+        return f"{self.where}, field {self.prefix}{path}"
+
+    def fail(self, path: str, message: str) -> InputError:
+        return InputError(message, where=self.at(path))
+
+    def get(self, path: str) -> Any:
+        """The value at a dotted path, or None when any step is missing or null."""
+        value: Any = self.payload
+        for key in path.split("."):
+            if not isinstance(value, dict):
+                return None
+            value = value.get(key)
+        return value
+
+    def require(self, path: str) -> Any:
+        value = self.get(path)
+        if value is None or value == "":
+            raise self.fail(path, f"missing required field {path}")
+        return value
+
+    def text(self, path: str, *, required: bool = False) -> str | None:
+        value = self.require(path) if required else self.get(path)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+            raise self.fail(path, f"{path} should be text, got {type(value).__name__}")
+        return str(value)
+
+    def id(self, path: str = "id") -> str:
+        return self.text(path, required=True) or ""
+
+    def flag(self, path: str, default: bool = False) -> bool:
+        value = self.get(path)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise self.fail(path, f"{path} should be true or false, got {value!r}")
+        return value
+
+    def currency(self, path: str, *, default: str | None = None) -> str:
+        raw = self.get(path)
+        if raw is None and default is not None:
+            return currency_code(default, where=self.at(path))
+        if raw is None:
+            raise self.fail(path, f"missing required field {path}")
+        return currency_code(raw, where=self.at(path))
+
+    def amount(self, path: str, currency: str, *, default: Decimal | None = None) -> Decimal:
+        """A decimal amount (string or exact JSON number), quantized to the currency."""
+        raw = self.get(path)
+        if raw is None:
+            if default is not None:
+                return default
+            raise self.fail(path, f"missing required field {path}")
+        return parse_amount(raw, currency, where=self.at(path))
+
+    def optional_amount(self, path: str, currency: str) -> Decimal | None:
+        return None if self.get(path) is None else self.amount(path, currency)
+
+    def minor_units(self, path: str, currency: str, *, default: int | None = None) -> Decimal:
+        """A Stripe-style integer amount in the currency's smallest unit."""
+        raw = self.get(path)
+        if raw is None and default is not None:
+            raw = default
+        if raw is None:
+            raise self.fail(path, f"missing required field {path}")
+        return from_minor_units(raw, currency, where=self.at(path))
+
+    def number(self, path: str, *, default: Decimal | None = None) -> Decimal:
+        """An exact number that is not money (a quantity, a unit price): never rounded."""
+        raw = self.get(path)
+        if raw is None:
+            if default is not None:
+                return default
+            raise self.fail(path, f"missing required field {path}")
+        if isinstance(raw, bool | float):
+            raise self.fail(path, f"{path} {raw!r} is not an exact decimal")
+        try:
+            value = Decimal(str(raw).strip())
+        except InvalidOperation:
+            raise self.fail(path, f"{path} {raw!r} does not parse as a number") from None
+        if not value.is_finite():
+            raise self.fail(path, f"{path} {raw!r} is not finite")
+        return value
+
+    def date(self, path: str, *, required: bool = False) -> date | None:
+        """A calendar date given as `YYYY-MM-DD`; it stays a date (no time zone to guess)."""
+        raw = self.require(path) if required else self.get(path)
+        if raw is None:
+            return None
+        if not isinstance(raw, str) or len(raw) != 10:
+            raise self.fail(path, f"{path} {raw!r} is not a date (YYYY-MM-DD)")
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            raise self.fail(path, f"{path} {raw!r} is not a date (YYYY-MM-DD)") from None
+
+    def instant(self, path: str, *, required: bool = False) -> datetime | None:
+        """An ISO 8601 timestamp with its UTC offset, returned as aware UTC."""
+        raw = self.require(path) if required else self.get(path)
+        if raw is None:
+            return None
+        try:
+            value = datetime.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            value = None
+        if value is None:
+            raise self.fail(path, f"{path} {raw!r} is not an ISO 8601 timestamp")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise self.fail(path, f"{path} {raw!r} has no UTC offset")
+        return value.astimezone(UTC)
+
+    def unix_instant(self, path: str, *, required: bool = False) -> datetime | None:
+        """Unix seconds (Stripe `created`) as aware UTC."""
+        raw = self.require(path) if required else self.get(path)
+        if raw is None:
+            return None
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise self.fail(path, f"{path} {raw!r} is not a unix timestamp in whole seconds")
+        try:
+            return datetime.fromtimestamp(raw, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise self.fail(path, f"{path} {raw!r} is out of range") from None
+
+    def unix_date(self, path: str, *, required: bool = False) -> date | None:
+        """A Stripe date-valued timestamp (midnight UTC of the day): the UTC calendar date."""
+        moment = self.unix_instant(path, required=required)
+        return None if moment is None else moment.date()
+
+    def id_of(self, path: str) -> str | None:
+        """A reference given as an id or as the expanded object (Stripe `expand[]`)."""
+        value = self.get(path)
+        if isinstance(value, dict):
+            return Fields(value, self.where, f"{self.prefix}{path}.").id()
+        return self.text(path)
+
+    def string_map(self, path: str) -> dict[str, str]:
+        value = self.get(path)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(path, f"{path} should be an object, got {type(value).__name__}")
+        bad = [key for key, item in value.items() if not isinstance(item, str)]
+        if bad:
+            raise self.fail(f"{path}.{bad[0]}", f"{path}.{bad[0]} should be a string")
+        return dict(value)
+
+    def items(self, path: str) -> Iterator[Fields]:
+        """The objects of a list field, each located as `path[i]`; a missing list is empty."""
+        value = self.get(path)
+        if value is None:
+            return
+        if not isinstance(value, list):
+            raise self.fail(path, f"{path} should be a list, got {type(value).__name__}")
+        for index, item in enumerate(value):
+            yield Fields(item, self.where, f"{self.prefix}{path}[{index}].")
+
+    def choice(self, path: str, mapping: dict[str, Any]) -> Any:
+        """The mapped value of an enumerated vendor field; an unknown value is an error."""
+        raw = self.text(path, required=True)
+        if raw not in mapping:
+            known = ", ".join(sorted(mapping))
+            raise self.fail(path, f"unknown {path} {raw!r} (expected one of {known})")
+        return mapping[raw]

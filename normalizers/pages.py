@@ -1,0 +1,67 @@
+"""Pages: a response body parsed exactly, and split into one raw item per vendor record.
+
+A page whose envelope is wrong fails as a whole (`InputError`); a bad record inside a good
+envelope does not: it still becomes a `RawItem`, and `normalize` reports it on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from models.errors import InputError
+
+Op = Literal["upsert", "remove"]
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One vendor record as received: its object type (the vendor's name), id, body, and op."""
+
+    object_type: str
+    vendor_id: str
+    payload: Any
+    op: Op = "upsert"
+
+
+def load_json(data: bytes | str, *, where: str) -> Any:
+    """Parse a response body with exact decimals (`parse_float=Decimal`), never floats."""
+    try:
+        return json.loads(data, parse_float=Decimal)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(f"page is not valid JSON ({error})", where=where) from None
+
+
+def expect_object(body: Any, *, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InputError(f"expected {what} (a JSON object), got {type(body).__name__}", where=where)
+    return body
+
+
+def expect_list(value: Any, *, where: str, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise InputError(f"{key} should be a list, got {type(value).__name__}", where=where)
+    return value
+
+
+def item_id(item: Any, key: str, *, where: str, index: int) -> str:
+    """The record's own id, or a stand-in naming its position when it has none.
+
+    The stand-in keeps the record (so the ledger stores it and `normalize` reports it) without
+    failing the page it came in.
+    """
+    value = item.get(key) if isinstance(item, dict) else None
+    if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
+        return str(value)
+    return f"(no {key}) {where} #{index}"
+
+
+def items_of(
+    records: list[Any], object_type: str, key: str, *, where: str, op: Op = "upsert"
+) -> list[RawItem]:
+    return [
+        RawItem(object_type, item_id(item, key, where=where, index=index), item, op)
+        for index, item in enumerate(records)
+    ]

@@ -1,0 +1,261 @@
+"""QuickBooks Online query bodies → `Customer`, `Vendor`, `Invoice`, `Payment`, `Bill`,
+`BillPayment`.
+
+Amounts are exact JSON numbers (parsed as `Decimal`; a float means precision was already lost and
+is refused). `TxnDate`/`DueDate` are calendar dates in the company's own zone and stay dates.
+`CurrencyRef` is absent when multicurrency is off: the amount is then in the home currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from models.errors import InputError
+from models.records import (
+    Bill,
+    BillPayment,
+    CanonicalRecord,
+    CanonicalStatus,
+    Customer,
+    Invoice,
+    LineItem,
+    Payment,
+    Source,
+    SourceRef,
+    Vendor,
+)
+from normalizers.fields import Fields, record_where
+from normalizers.pages import RawItem, expect_list, expect_object, items_of
+
+HOME_CURRENCY = "USD"
+ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
+PAGE_TYPES = {entity: entity for entity in ENTITIES}
+
+
+def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
+    """`{"QueryResponse": {"<Entity>": [...]}}`; an empty result has no entity key at all.
+
+    A single-entity read (`{"<Entity>": {...}, "time": ...}`) is accepted too.
+    """
+    page = expect_object(body, where=where, what="a QuickBooks query response")
+    if "Fault" in page:
+        raise InputError(f"QuickBooks fault: {fault_message(page['Fault'])}", where=where)
+    if isinstance(page.get(page_type), dict):
+        return items_of([page[page_type]], page_type, "Id", where=where)
+    response = page.get("QueryResponse")
+    if not isinstance(response, dict):
+        raise InputError(f"expected a QueryResponse object, got keys {sorted(page)}", where=where)
+    others = [key for key in response if key in ENTITIES and key != page_type]
+    if others:
+        raise InputError(f"expected {page_type} records, got {others[0]}", where=where)
+    records = expect_list(response.get(page_type, []), where=where, key=page_type)
+    return items_of(records, page_type, "Id", where=where)
+
+
+def fault_message(fault: Any) -> str:
+    if not isinstance(fault, dict):
+        return str(fault)
+    errors = fault.get("Error") if isinstance(fault.get("Error"), list) else []
+    said = "; ".join(
+        f"{e.get('code')} {e.get('Message')}: {e.get('Detail')}"
+        for e in errors
+        if isinstance(e, dict)
+    )
+    return f"{fault.get('type')} {said}".strip()
+
+
+def normalize(
+    object_type: str, payload: Any, *, where: str, home_currency: str = HOME_CURRENCY
+) -> list[CanonicalRecord]:
+    reader = READERS.get(object_type)
+    if reader is None:
+        raise InputError(f"unknown QuickBooks entity {object_type!r}", where=where)
+    record_id = payload.get("Id") if isinstance(payload, dict) else None
+    f = Fields(payload, record_where(where, object_type, record_id))
+    return [reader(f, home_currency)]
+
+
+def ref(f: Fields, entity: str, path: str = "Id") -> SourceRef:
+    return SourceRef(source=Source.QUICKBOOKS, type=entity, id=f.text(path, required=True) or "")
+
+
+def ref_to(f: Fields, path: str, entity: str) -> SourceRef | None:
+    """A `CustomerRef`/`VendorRef` (`{"value": id, "name": ...}`) as a `SourceRef`."""
+    if f.get(f"{path}.value") is None:
+        return None
+    return ref(f, entity, f"{path}.value")
+
+
+def linked(f: Fields, txn_type: str, entity: str) -> list[SourceRef]:
+    """Transactions of one type that `Line[].LinkedTxn[]` applies this one to."""
+    refs: list[SourceRef] = []
+    for line in f.items("Line"):
+        for link in line.items("LinkedTxn"):
+            if link.get("TxnType") == txn_type:
+                candidate = ref(link, entity, "TxnId")
+                if candidate not in refs:
+                    refs.append(candidate)
+    return refs
+
+
+def open_status(f: Fields, total: Decimal, balance: Decimal) -> CanonicalStatus:
+    """Nothing owed → completed; some paid → partial; none paid → pending.
+
+    QuickBooks voids a document by zeroing its amounts and noting "Voided": that is cancelled.
+    """
+    if total == 0 and (f.text("PrivateNote") or "").startswith("Voided"):
+        return CanonicalStatus.CANCELLED
+    if balance == 0:
+        return CanonicalStatus.COMPLETED
+    if balance < total:
+        return CanonicalStatus.PARTIAL_PAYMENT
+    return CanonicalStatus.PENDING
+
+
+def sales_lines(f: Fields, currency: str) -> list[LineItem]:
+    """Item lines (`SalesItemLineDetail`); subtotal, discount and description lines are not items."""
+    items = []
+    for line in f.items("Line"):
+        if line.get("DetailType") != "SalesItemLineDetail":
+            continue
+        amount = line.amount("Amount", currency)
+        quantity = line.number("SalesItemLineDetail.Qty", default=Decimal(1))
+        unit = line.get("SalesItemLineDetail.UnitPrice")
+        items.append(
+            LineItem(
+                sku=line.text("SalesItemLineDetail.ItemRef.name"),
+                description=line.text("Description"),
+                quantity=quantity,
+                unit_price=line.number("SalesItemLineDetail.UnitPrice")
+                if unit is not None
+                else (amount / quantity if quantity else amount),
+                amount=amount,
+            )
+        )
+    return items
+
+
+def custom_fields(f: Fields) -> dict[str, str]:
+    """`CustomField[]` by name; fields left empty (no `StringValue`) are omitted."""
+    return {
+        field.text("Name", required=True) or "": value
+        for field in f.items("CustomField")
+        if (value := field.text("StringValue")) is not None
+    }
+
+
+def invoice(f: Fields, home: str) -> Invoice:
+    currency = f.currency("CurrencyRef.value", default=home)
+    total, balance = f.amount("TotalAmt", currency), f.amount("Balance", currency)
+    return Invoice(
+        ref=ref(f, "Invoice"),
+        status=open_status(f, total, balance),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        currency=currency,
+        amount=total,
+        doc_number=f.text("DocNumber"),
+        txn_date=f.date("TxnDate", required=True),
+        due_date=f.date("DueDate"),
+        balance=balance,
+        customer=ref_to(f, "CustomerRef", "Customer"),
+        customer_name=f.text("CustomerRef.name"),
+        private_note=f.text("PrivateNote"),
+        customer_memo=f.text("CustomerMemo.value"),
+        custom_fields=custom_fields(f),
+        line_items=sales_lines(f, currency),
+        sync_token=f.text("SyncToken"),
+    )
+
+
+def payment(f: Fields, home: str) -> Payment:
+    currency = f.currency("CurrencyRef.value", default=home)
+    return Payment(
+        ref=ref(f, "Payment"),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        currency=currency,
+        amount=f.amount("TotalAmt", currency),
+        txn_date=f.date("TxnDate", required=True),
+        customer=ref_to(f, "CustomerRef", "Customer"),
+        customer_name=f.text("CustomerRef.name"),
+        unapplied=f.amount("UnappliedAmt", currency, default=Decimal(0)),
+        applied_to=linked(f, "Invoice", "Invoice"),
+        reference=f.text("PaymentRefNum"),
+        private_note=f.text("PrivateNote"),
+    )
+
+
+def bill(f: Fields, home: str) -> Bill:
+    currency = f.currency("CurrencyRef.value", default=home)
+    total, balance = f.amount("TotalAmt", currency), f.amount("Balance", currency)
+    return Bill(
+        ref=ref(f, "Bill"),
+        status=open_status(f, total, balance),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        currency=currency,
+        amount=total,
+        doc_number=f.text("DocNumber"),
+        txn_date=f.date("TxnDate", required=True),
+        due_date=f.date("DueDate"),
+        balance=balance,
+        vendor=ref_to(f, "VendorRef", "Vendor"),
+        vendor_name=f.text("VendorRef.name"),
+        private_note=f.text("PrivateNote"),
+        sync_token=f.text("SyncToken"),
+    )
+
+
+def bill_payment(f: Fields, home: str) -> BillPayment:
+    currency = f.currency("CurrencyRef.value", default=home)
+    return BillPayment(
+        ref=ref(f, "BillPayment"),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        currency=currency,
+        amount=f.amount("TotalAmt", currency),
+        txn_date=f.date("TxnDate", required=True),
+        vendor=ref_to(f, "VendorRef", "Vendor"),
+        vendor_name=f.text("VendorRef.name"),
+        pay_type=f.text("PayType"),
+        applied_to=linked(f, "Bill", "Bill"),
+        doc_number=f.text("DocNumber"),
+        private_note=f.text("PrivateNote"),
+    )
+
+
+def active_status(f: Fields) -> str:
+    return "active" if f.flag("Active", default=True) else "inactive"
+
+
+def customer(f: Fields, home: str) -> Customer:
+    return Customer(
+        ref=ref(f, "Customer"),
+        source_status=active_status(f),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        name=f.text("DisplayName"),
+        company=f.text("CompanyName"),
+        email=f.text("PrimaryEmailAddr.Address"),
+        phone=f.text("PrimaryPhone.FreeFormNumber"),
+        created_at=f.instant("MetaData.CreateTime"),
+    )
+
+
+def vendor(f: Fields, home: str) -> Vendor:
+    return Vendor(
+        ref=ref(f, "Vendor"),
+        source_status=active_status(f),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        name=f.text("DisplayName", required=True) or "",
+        email=f.text("PrimaryEmailAddr.Address"),
+        created_at=f.instant("MetaData.CreateTime"),
+    )
+
+
+READERS: dict[str, Callable[[Fields, str], CanonicalRecord]] = {
+    "Customer": customer,
+    "Vendor": vendor,
+    "Invoice": invoice,
+    "Payment": payment,
+    "Bill": bill,
+    "BillPayment": bill_payment,
+}

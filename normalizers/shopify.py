@@ -1,0 +1,162 @@
+"""Shopify Admin REST bodies (`{"orders": [...]}`, `{"customers": [...]}`) → `Order`, `Customer`.
+
+Prices are decimal strings in the shop's currency; timestamps carry the shop's UTC offset and
+become UTC. An order's embedded customer is returned as a `Customer` too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from models.errors import InputError
+from models.records import (
+    CanonicalRecord,
+    CanonicalStatus,
+    Customer,
+    LineItem,
+    Order,
+    Source,
+    SourceRef,
+)
+from normalizers.fields import Fields, record_where
+from normalizers.pages import RawItem, expect_list, expect_object, items_of
+
+PAGE_TYPES = {"orders": "order", "customers": "customer"}
+
+FINANCIAL_STATUS = {
+    "paid": CanonicalStatus.COMPLETED,
+    "partially_refunded": CanonicalStatus.PARTIAL_REFUND,
+    "refunded": CanonicalStatus.REFUNDED,
+    "pending": CanonicalStatus.PENDING,
+    "authorized": CanonicalStatus.PENDING,
+    "voided": CanonicalStatus.CANCELLED,
+    "partially_paid": CanonicalStatus.PARTIAL_PAYMENT,
+}
+
+
+def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
+    """`{"orders": [...]}`; a single `{"order": {...}}` is accepted too."""
+    object_type = PAGE_TYPES[page_type]
+    page = expect_object(body, where=where, what=f"a Shopify {page_type} response")
+    if "errors" in page:
+        raise InputError(f"Shopify error: {page['errors']}", where=where)
+    if page_type in page:
+        records = expect_list(page[page_type], where=where, key=page_type)
+        return items_of(records, object_type, "id", where=where)
+    if isinstance(page.get(object_type), dict):
+        return items_of([page[object_type]], object_type, "id", where=where)
+    raise InputError(f'expected {{"{page_type}": [...]}}, got keys {sorted(page)}', where=where)
+
+
+def normalize(object_type: str, payload: Any, *, where: str) -> list[CanonicalRecord]:
+    reader = READERS.get(object_type)
+    if reader is None:
+        raise InputError(f"unknown Shopify object type {object_type!r}", where=where)
+    record_id = payload.get("id") if isinstance(payload, dict) else None
+    return reader(Fields(payload, record_where(where, object_type, record_id)))
+
+
+def ref(f: Fields, object_type: str) -> SourceRef:
+    return SourceRef(source=Source.SHOPIFY, type=object_type, id=f.id())
+
+
+def order_records(f: Fields) -> list[CanonicalRecord]:
+    records: list[CanonicalRecord] = [order(f)]
+    if isinstance(f.get("customer"), dict):
+        records.append(customer(Fields(f.get("customer"), f.where, "customer.")))
+    return records
+
+
+def order(f: Fields) -> Order:
+    currency = f.currency("currency")
+    buyer = Fields(f.get("customer"), f.where, "customer.") if f.get("customer") else None
+    return Order(
+        ref=ref(f, "order"),
+        status=order_status(f),
+        source_status=f.text("financial_status"),
+        updated_at=f.instant("updated_at"),
+        currency=currency,
+        amount=f.amount("total_price", currency),
+        number=order_number(f),
+        created_at=f.instant("created_at", required=True),
+        customer=ref(buyer, "customer") if buyer else None,
+        email=f.text("email") or (buyer.text("email") if buyer else None),
+        customer_name=(person_name(buyer) if buyer else None) or f.text("billing_address.name"),
+        subtotal=f.optional_amount("subtotal_price", currency),
+        tax=f.optional_amount("total_tax", currency),
+        refunded=refunded(f, currency),
+        line_items=[line_item(line, currency) for line in f.items("line_items")],
+        note=f.text("note"),
+        tags=tags(f.text("tags")),
+    )
+
+
+def order_status(f: Fields) -> CanonicalStatus:
+    """A cancelled order is cancelled whatever its payment state says."""
+    status = f.choice("financial_status", FINANCIAL_STATUS)
+    return CanonicalStatus.CANCELLED if f.get("cancelled_at") else status
+
+
+def order_number(f: Fields) -> str:
+    """`order_number` (1001); else `name` without its "#" ("#1001" → "1001")."""
+    number = f.text("order_number")
+    if number is None:
+        number = (f.text("name", required=True) or "").lstrip("#")
+    return number
+
+
+def refunded(f: Fields, currency: str) -> Decimal:
+    """Money actually returned: successful refund transactions of every refund."""
+    total = Decimal(0)
+    for refund in f.items("refunds"):
+        for money in refund.items("transactions"):
+            if money.get("kind") == "refund" and money.get("status") == "success":
+                total += money.amount("amount", currency)
+    return total
+
+
+def line_item(f: Fields, currency: str) -> LineItem:
+    quantity = f.number("quantity", default=Decimal(1))
+    price = f.amount("price", currency)
+    return LineItem(
+        sku=f.text("sku") or None,
+        description=f.text("title") or f.text("name"),
+        quantity=quantity,
+        unit_price=price,
+        amount=price * quantity,
+    )
+
+
+def tags(raw: str | None) -> list[str]:
+    return [tag.strip() for tag in (raw or "").split(",") if tag.strip()]
+
+
+def person_name(f: Fields) -> str | None:
+    parts = [f.text("first_name"), f.text("last_name")]
+    name = " ".join(part.strip() for part in parts if part and part.strip())
+    return name or f.text("default_address.name") or None
+
+
+def customer(f: Fields) -> Customer:
+    return Customer(
+        ref=ref(f, "customer"),
+        source_status=f.text("state"),
+        updated_at=f.instant("updated_at"),
+        name=person_name(f),
+        company=f.text("default_address.company"),
+        email=f.text("email"),
+        phone=f.text("phone") or f.text("default_address.phone"),
+        created_at=f.instant("created_at"),
+    )
+
+
+def customer_records(f: Fields) -> list[CanonicalRecord]:
+    return [customer(f)]
+
+
+READERS: dict[str, Callable[[Fields], list[CanonicalRecord]]] = {
+    "order": order_records,
+    "customer": customer_records,
+}
