@@ -1,0 +1,198 @@
+"""Corrections pushed to QuickBooks Online through python-quickbooks' client.
+
+Every write carries the correction id as QBO's `requestid` (QBO answers a repeated requestid with
+the first response and writes nothing twice). Every write is preceded by a read that decides it:
+- an amount is changed only while the record still holds the value the correction was proposed
+  against; if it already holds the new value, nothing is sent (a crash after the write);
+- the update carries the SyncToken just read; a stale token (Fault 5010) means someone changed
+  the record meanwhile: read again and decide again, never overwrite blindly;
+- an invoice is created only if no invoice with its DocNumber exists; a payment only while the
+  invoices it pays still carry a balance.
+Blocking SDK calls: the activity runs these in a thread.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import simplejson
+from quickbooks import QuickBooks
+from quickbooks.exceptions import QuickbooksException
+
+from models.approvals import ApplyStatus
+
+STALE_OBJECT = 5010
+MAX_STALE_RETRIES = 3
+
+
+@dataclass
+class Pushed:
+    """What a push did: its status, the vendor's ids, the record before and after."""
+
+    status: ApplyStatus
+    detail: str = ""
+    vendor_id: str | None = None
+    response_id: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    calls: list[str] = field(default_factory=list)
+
+
+class QuickBooksWriter:
+    """Reads and writes QBO entities with exact decimals and the `intuit_tid` of each response."""
+
+    def __init__(self, qb: QuickBooks, *, api_url: str | None = None) -> None:
+        self.qb = qb
+        self.api_url = (api_url or qb.api_url).rstrip("/")
+        self.last_tid: str | None = None
+
+    def _call(self, method: str, path: str, body: str | None = None, **params: str) -> dict:
+        params = {"minorversion": str(self.qb.minorversion), **params}
+        headers = {"Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = (
+                "application/json" if body.startswith("{") else "application/text"
+            )
+        url = f"{self.api_url}/company/{self.qb.company_id}/{path}"
+        response = self.qb.process_request(
+            method, url, headers=headers, params=params, data=body or ""
+        )
+        self.last_tid = response.headers.get("intuit_tid")
+        if response.status_code == 401:
+            raise QuickbooksException("authentication failed", 401, response.text)
+        result = json.loads(response.text, parse_float=Decimal)
+        if "Fault" in result:
+            QuickBooks.handle_exceptions(result["Fault"])
+        if response.status_code >= 400:
+            raise QuickbooksException(
+                f"HTTP {response.status_code}", response.status_code, response.text
+            )
+        return result
+
+    def read(self, entity: str, entity_id: str) -> dict:
+        return self._call("GET", f"{entity.lower()}/{entity_id}")[entity]
+
+    def query(self, sql: str) -> list[dict]:
+        result = self._call("POST", "query", sql)
+        entity = sql.split(" FROM ", 1)[1].split()[0]
+        return result.get("QueryResponse", {}).get(entity, [])
+
+    def write(self, entity: str, body: dict, request_id: str) -> dict:
+        text = simplejson.dumps(body, use_decimal=True)
+        return self._call("POST", entity.lower(), text, requestid=request_id)[entity]
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def _adjusted_lines(record: dict, target: Decimal) -> list[dict]:
+    """The record's lines with the last one moved by the difference, so the total is `target`."""
+    lines = [
+        dict(line)
+        for line in record.get("Line", [])
+        if line.get("DetailType") != "SubTotalLineDetail"
+    ]
+    if not lines:
+        raise ValueError(f"{record.get('Id')} has no lines to adjust")
+    last = lines[-1]
+    last["Amount"] = _money(last["Amount"]) + target - _money(record["TotalAmt"])
+    detail = last.get("SalesItemLineDetail")
+    if detail is not None and _money(detail.get("Qty", 1)) == 1:
+        last["SalesItemLineDetail"] = {**detail, "UnitPrice": last["Amount"]}
+    return lines
+
+
+def set_total(
+    writer: QuickBooksWriter,
+    entity: str,
+    entity_id: str,
+    before: str | None,
+    after: str,
+    request_id: str,
+) -> Pushed:
+    """Correct an invoice's or bill's total, only from the value it was proposed against."""
+    target = _money(after)
+    for _ in range(MAX_STALE_RETRIES):
+        record = writer.read(entity, entity_id)
+        current = _money(record["TotalAmt"])
+        snapshot = {"TotalAmt": str(current), "SyncToken": record.get("SyncToken")}
+        if current == target:
+            return Pushed(
+                ApplyStatus.APPLIED,
+                "already holds the new total",
+                entity_id,
+                writer.last_tid,
+                snapshot,
+                snapshot,
+            )
+        if before is not None and current != _money(before):
+            return Pushed(
+                ApplyStatus.CONFLICT,
+                f"{entity} {entity_id} total is now {current}, not {before}",
+                entity_id,
+                writer.last_tid,
+                snapshot,
+            )
+        body = {
+            "Id": entity_id,
+            "SyncToken": record["SyncToken"],
+            "sparse": True,
+            "Line": _adjusted_lines(record, target),
+            "TotalAmt": target,
+        }
+        try:
+            saved = writer.write(entity, body, request_id)
+        except QuickbooksException as error:
+            if error.error_code == STALE_OBJECT:
+                continue  # someone changed it meanwhile: read again and decide again
+            raise
+        done = {"TotalAmt": str(saved.get("TotalAmt")), "SyncToken": saved.get("SyncToken")}
+        return Pushed(ApplyStatus.APPLIED, "", entity_id, writer.last_tid, snapshot, done)
+    return Pushed(
+        ApplyStatus.CONFLICT, f"{entity} {entity_id} kept changing (stale SyncToken)", entity_id
+    )
+
+
+def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
+    """Create a missing invoice unless one with its DocNumber exists already."""
+    doc = str(body.get("DocNumber") or "")
+    if doc:
+        found = writer.query(
+            f"SELECT * FROM Invoice WHERE DocNumber = '{doc.replace(chr(39), '')}'"
+        )
+        if found:
+            inv = found[0]
+            return Pushed(
+                ApplyStatus.APPLIED,
+                f"invoice {doc} exists",
+                inv["Id"],
+                writer.last_tid,
+                None,
+                _brief(inv),
+            )
+    saved = writer.write("Invoice", body, request_id)
+    return Pushed(ApplyStatus.APPLIED, "", saved["Id"], writer.last_tid, None, _brief(saved))
+
+
+def record_payment(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
+    """Record a Payment applying a deposit to invoices, unless they are already paid."""
+    invoice_ids = [
+        linked["TxnId"] for line in body.get("Line", []) for linked in line.get("LinkedTxn", [])
+    ]
+    balances = {i: _money(writer.read("Invoice", i)["Balance"]) for i in invoice_ids}
+    before = {"balances": {k: str(v) for k, v in balances.items()}}
+    if invoice_ids and all(b == 0 for b in balances.values()):
+        return Pushed(
+            ApplyStatus.APPLIED, "invoices already paid", None, writer.last_tid, before, before
+        )
+    saved = writer.write("Payment", body, request_id)
+    return Pushed(ApplyStatus.APPLIED, "", saved["Id"], writer.last_tid, before, _brief(saved))
+
+
+def _brief(entity: dict) -> dict[str, Any]:
+    keys = ("Id", "SyncToken", "DocNumber", "TotalAmt", "Balance", "TxnDate")
+    return {k: str(entity[k]) for k in keys if k in entity}
