@@ -1,0 +1,121 @@
+"""Start every loopback vendor server over one generated business, and say how to reach them.
+
+    async with run_sandbox(data, faults=FaultPlan(...)) as sb:
+        settings = Settings(**sb.env())          # PLAID_BASE_URL=..., STRIPE_API_KEY=..., ...
+        sb.hosts["stripe"].requests("/v1/charges")
+
+`data` is a `sandbox.generator.VendorData` (anything with its attributes; a missing one serves an
+empty source). `sb.plaid`, `sb.stripe`, `sb.shopify`, `sb.quickbooks` are the live states, so a
+test can change the data while the servers run. `serve_forever` is the blocking form used by
+`python starter.py sandbox`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sandbox.faults import FaultInjector, FaultPlan
+from sandbox.servers import stripe
+from sandbox.servers.host import VendorHost
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """The keys the sandbox accepts; `env()` hands the same ones to Accord."""
+
+    plaid_client_id: str = "sandbox-plaid-client"
+    plaid_secret: str = "sandbox-plaid-secret-0001"
+    plaid_access_token: str = "access-sandbox-accord-0001"
+    stripe_api_key: str = "sk_test_accordsandbox0001"
+    shopify_access_token: str = "shpat_accordsandbox0001"
+    shopify_api_version: str = "2024-10"
+    qbo_client_id: str = "ABsandboxclientid0001"
+    qbo_client_secret: str = "sandbox-qbo-secret-0001"
+    qbo_realm_id: str = "9341453050000001"
+    qbo_refresh_token: str = "RT1-sandbox-0001"
+
+
+class Sandbox:
+    """All vendor servers on loopback ports; a context manager (sync or async)."""
+
+    def __init__(
+        self,
+        data: Any,
+        faults: FaultPlan | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
+        self.credentials = credentials or Credentials()
+        self.faults = FaultInjector(faults)
+        self.stripe = stripe.StripeState(
+            getattr(data, "stripe", None) or {},
+            getattr(data, "stripe_payout_members", None) or {},
+            self.credentials.stripe_api_key,
+        )
+        self.hosts: dict[str, VendorHost] = {
+            "stripe": VendorHost(
+                "stripe", stripe.build_app(self.stripe), stripe.fault_response, self.faults
+            ),
+        }
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: host.url for name, host in self.hosts.items()}
+
+    def env(self) -> dict[str, str]:
+        """The settings (runtime/settings.py names) that point Accord at this sandbox."""
+        c = self.credentials
+        return {
+            "STRIPE_API_BASE": self.urls["stripe"],
+            "STRIPE_API_KEY": c.stripe_api_key,
+        }
+
+    def start(self) -> Sandbox:
+        started: list[VendorHost] = []
+        try:
+            for host in self.hosts.values():
+                host.start()
+                started.append(host)
+        except BaseException:
+            for host in started:
+                host.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for host in self.hosts.values():
+            host.stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Sandbox:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.stop)
+
+
+def run_sandbox(
+    data: Any, faults: FaultPlan | None = None, credentials: Credentials | None = None
+) -> Sandbox:
+    """`async with run_sandbox(data) as sb:` (or plain `with`) serves `data` until the block ends."""
+    return Sandbox(data, faults, credentials)
+
+
+def serve_forever(seed: int = 0, orders: int = 200, stop: threading.Event | None = None) -> None:
+    """Generate a business, serve it, print `KEY=value` settings, block until interrupted."""
+    from sandbox.generator import generate
+
+    with run_sandbox(generate(seed=seed, orders=orders)) as sb:
+        for key, value in sb.env().items():
+            print(f"{key}={value}", flush=True)
+        try:
+            (stop or threading.Event()).wait()
+        except KeyboardInterrupt:
+            pass
