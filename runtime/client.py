@@ -10,7 +10,7 @@ import dataclasses
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.runtime import Runtime
 
 from runtime.codec import EncodedAttributesFailureConverter, codec_from_settings
@@ -19,7 +19,11 @@ from runtime.settings import Settings
 
 def data_converter(settings: Settings) -> DataConverter:
     """Pydantic v2 payloads; with codec keys configured, payloads and failures are encrypted."""
-    codec = codec_from_settings(settings)
+    return converter_with_codec(codec_from_settings(settings))
+
+
+def converter_with_codec(codec: PayloadCodec | None) -> DataConverter:
+    """The pydantic converter; with a codec, failure messages are encoded (encrypted) too."""
     if codec is None:
         return pydantic_data_converter
     return dataclasses.replace(
