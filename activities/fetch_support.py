@@ -1,0 +1,180 @@
+"""What every live fetch activity shares: resumable progress, page retries, error kinds.
+
+A fetch reads one or more *streams* (Stripe charges, Shopify orders, one QBO entity …), page by
+page. After each page is stored, the activity heartbeats a `FetchProgress` naming the streams
+finished and the cursor of the next page, so a retried attempt starts where the last one stopped.
+A page that fails transiently is retried in place with backoff (honouring `Retry-After`); when
+that runs out, the activity fails retryably and Temporal's retry resumes from the heartbeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from connectors.errors import TransientVendorError, VendorAuthError, VendorRequestError
+from connectors.pages import Page
+from models.errors import ConfigurationError
+from models.io import FetchResult
+from models.records import Source
+
+
+class PageSink(Protocol):
+    async def add(self, page_type: str, origin: str, body: bytes) -> None: ...
+    def result(self) -> FetchResult: ...
+
+
+class PageIngestor(Protocol):
+    """What a fetch needs of `activities.ingest.Ingestor` (the ledger's way in)."""
+
+    def batch(self, run_id: int, source: Source) -> AbstractAsyncContextManager[PageSink]: ...
+    async def get_cursor(self, source: Source, key: str) -> str | None: ...
+    async def save_cursor(self, source: Source, key: str, cursor: str) -> None: ...
+
+
+class FetchProgress(BaseModel):
+    """The heartbeat of a fetch: enough to resume it, and the counts stored so far."""
+
+    done: list[str] = Field(default_factory=list)
+    stream: str | None = None
+    cursor: str | None = None
+    pending: list[str] = Field(default_factory=list)  # streams discovered on the way
+    pages: int = 0
+    records: int = 0
+    new_versions: int = 0
+    problems: int = 0
+
+    @classmethod
+    def resumed(cls) -> FetchProgress:
+        """The last heartbeat of a previous attempt, or a fresh start."""
+        if not activity.in_activity():
+            return cls()
+        details = activity.info().heartbeat_details
+        return cls.model_validate(details[0]) if details else cls()
+
+
+@dataclass(frozen=True)
+class PageRetry:
+    """In-place retries of one page. A `Retry-After` longer than `longest_wait` is handed
+    to Temporal (`next_retry_delay`) instead of holding the worker slot."""
+
+    attempts: int = 6
+    initial: float = 0.5
+    maximum: float = 30.0
+    longest_wait: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        backoff = min(self.maximum, self.initial * 2 ** (attempt - 1))
+        return backoff * random.uniform(0.8, 1.2)
+
+
+COUNTS = ("pages", "records", "new_versions", "problems")
+
+
+class FetchRun:
+    """One attempt of one source's fetch: stores pages, heartbeats progress, counts."""
+
+    def __init__(self, sink: PageSink, retry: PageRetry) -> None:
+        self.sink = sink
+        self.retry = retry
+        self.progress = FetchProgress.resumed()
+        self.earlier = {name: getattr(self.progress, name) for name in COUNTS}
+
+    async def fetch(self, call: Callable[[], Awaitable[Page]]) -> Page:
+        """`call()`, retried in place on transient failures."""
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                return await call()
+            except TransientVendorError as error:
+                wait = self.retry.delay(attempt, error.retry_after)
+                if not error.retry_in_place or attempt == self.retry.attempts:
+                    raise
+                if wait > self.retry.longest_wait:
+                    raise
+                if activity.in_activity():
+                    activity.logger.info("retrying in %.1fs after %s", wait, error)
+                self.beat()
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def store(self, page_type: str, page: Page) -> None:
+        await self.sink.add(page_type, page.origin, page.body)
+
+    async def stream(
+        self,
+        key: str,
+        page_type: str,
+        fetch_page: Callable[[str | None], Awaitable[Page]],
+        on_page: Callable[[Page], None] | None = None,
+    ) -> None:
+        """Every page of one stream, resuming at the heartbeated cursor; skipped if done."""
+        if key in self.progress.done:
+            return
+        cursor = self.progress.cursor if self.progress.stream == key else None
+        while True:
+            page = await self.fetch(lambda cursor=cursor: fetch_page(cursor))
+            await self.store(page_type, page)
+            if on_page:
+                on_page(page)
+            cursor = page.next_cursor
+            self._advance(key, cursor)
+            self.beat()
+            if cursor is None:
+                return
+
+    def _advance(self, key: str, cursor: str | None) -> None:
+        progress = self.progress
+        if cursor is None:
+            progress.done.append(key)
+            progress.pending = [p for p in progress.pending if p != key]
+            progress.stream, progress.cursor = None, None
+        else:
+            progress.stream, progress.cursor = key, cursor
+
+    def snapshot(self) -> FetchProgress:
+        now = self.sink.result()
+        counts = {name: self.earlier[name] + getattr(now, name) for name in COUNTS}
+        return self.progress.model_copy(update=counts)
+
+    def beat(self) -> None:
+        if activity.in_activity():
+            activity.heartbeat(self.snapshot().model_dump(mode="json"))
+
+    def result(self) -> FetchResult:
+        snapshot = self.snapshot()
+        return self.sink.result().model_copy(
+            update={name: getattr(snapshot, name) for name in COUNTS}
+        )
+
+
+@contextmanager
+def vendor_failures() -> Iterator[None]:
+    """Our error kinds → Temporal's: permanent ones fail at once, naming the vendor's code."""
+    try:
+        yield
+    except VendorAuthError as error:
+        raise ApplicationError(
+            str(error), error.vendor, error.code, type="VendorAuthError", non_retryable=True
+        ) from error
+    except VendorRequestError as error:
+        raise ApplicationError(
+            str(error), error.vendor, error.code, type="VendorRequestError", non_retryable=True
+        ) from error
+    except ConfigurationError as error:
+        raise ApplicationError(str(error), type="ConfigurationError", non_retryable=True) from error
+    except TransientVendorError as error:
+        delay = timedelta(seconds=error.retry_after) if error.retry_after else None
+        raise ApplicationError(
+            str(error), error.vendor, error.code, type="VendorUnavailable", next_retry_delay=delay
+        ) from error

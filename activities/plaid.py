@@ -1,0 +1,82 @@
+"""Plaid bank transactions through `/transactions/sync`, one item per configured access token.
+
+Plaid's rules, followed exactly: an *update* is the run of pages from one cursor until
+`has_more` is false; its pages are kept in memory and stored only when the whole update has
+arrived; the item's cursor is saved only after those pages are committed. If Plaid reports
+`TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`, the partial pages are discarded and the update
+restarts from the cursor it began with. Added, modified and removed records all land as raw
+records (removed ones with op `remove`); a pending transaction that posts arrives as the posted
+one in `added` and the pending id in `removed`, so it is counted once.
+"""
+
+from __future__ import annotations
+
+from temporalio import activity
+
+from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
+from connectors.errors import TransientVendorError
+from connectors.pages import Page
+from connectors.plaid import PlaidConnector, SyncMutationDuringPagination
+from models.io import FetchInput, FetchResult
+from models.records import Source
+
+PAGE_TYPE = "transactions_sync"
+MAX_RESTARTS = 5
+
+
+class PlaidActivities:
+    def __init__(
+        self,
+        connector: PlaidConnector | None,
+        ingestor: PageIngestor,
+        retry: PageRetry | None = None,
+    ) -> None:
+        self.connector = connector
+        self.ingestor = ingestor
+        self.retry = retry or PageRetry()
+
+    @activity.defn(name="fetch_plaid")
+    async def fetch(self, input: FetchInput) -> FetchResult:
+        """Bring the item up to date. The window does not apply: sync returns what changed
+        since the stored cursor (everything, the first time)."""
+        if self.connector is None:
+            return FetchResult(source=Source.PLAID, status="absent")
+        with vendor_failures():
+            async with self.ingestor.batch(input.run_id, Source.PLAID) as sink:
+                run = FetchRun(sink, self.retry)
+                await self._catch_up(run, self.connector)
+                return run.result()
+
+    async def _catch_up(self, run: FetchRun, connector: PlaidConnector) -> None:
+        key = connector.config.item_key
+        start = await self.ingestor.get_cursor(Source.PLAID, key)
+        pages, cursor = await self._update(run, connector, start)
+        for page in pages:
+            await run.store(PAGE_TYPE, page)
+        if cursor != start:
+            await self.ingestor.save_cursor(Source.PLAID, key, cursor)
+        run.beat()
+
+    async def _update(
+        self, run: FetchRun, connector: PlaidConnector, start: str | None
+    ) -> tuple[list[Page], str]:
+        """Every page of one update, from `start`; restarted whole on a mutation."""
+        for restart in range(MAX_RESTARTS + 1):
+            pages: list[Page] = []
+            cursor = start
+            try:
+                while True:
+                    page = await run.fetch(lambda cursor=cursor: connector.sync_page(cursor))
+                    pages.append(page)
+                    run.beat()
+                    if page.next_cursor is None:
+                        return pages, str(page.data["next_cursor"])
+                    cursor = page.next_cursor
+            except SyncMutationDuringPagination as error:
+                if activity.in_activity():
+                    activity.logger.info("Plaid data changed mid-update (%d): %s", restart, error)
+        raise TransientVendorError(
+            "plaid",
+            "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+            f"data kept changing during pagination; gave up after {MAX_RESTARTS} restarts",
+        )

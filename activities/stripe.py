@@ -1,0 +1,87 @@
+"""Stripe charges, refunds, balance transactions and payouts, each payout itemized.
+
+Lists are filtered on `created` (payouts on `arrival_date`, the day the money reaches the bank)
+over `[start, end)` and walked with `starting_after`, the cursor Stripe's own auto-pagination
+uses; we walk it ourselves to store each page's bytes and heartbeat the cursor. Every payout
+found is itemized with `GET /v1/balance_transactions?payout=<id>`, stored as page type
+`balance_transactions_payout_<id>` so the ledger links the payout to its transactions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from temporalio import activity
+
+from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
+from connectors.pages import Page
+from connectors.stripe import StripeConnector
+from models.io import FetchInput, FetchResult
+from models.records import Source
+
+LISTS = (
+    ("charges", "/v1/charges", "created"),
+    ("refunds", "/v1/refunds", "created"),
+    ("balance_transactions", "/v1/balance_transactions", "created"),
+    ("payouts", "/v1/payouts", "arrival_date"),
+)
+PAYOUT_PAGE = "balance_transactions_payout_"
+
+
+def time_range(start: datetime, end: datetime) -> dict[str, int]:
+    return {"gte": int(start.timestamp()), "lt": int(end.timestamp())}
+
+
+class StripeActivities:
+    def __init__(
+        self,
+        connector: StripeConnector | None,
+        ingestor: PageIngestor,
+        retry: PageRetry | None = None,
+    ) -> None:
+        self.connector = connector
+        self.ingestor = ingestor
+        self.retry = retry or PageRetry()
+
+    @activity.defn(name="fetch_stripe")
+    async def fetch(self, input: FetchInput) -> FetchResult:
+        if self.connector is None:
+            return FetchResult(source=Source.STRIPE, status="absent")
+        connector = self.connector
+        with vendor_failures():
+            async with self.ingestor.batch(input.run_id, Source.STRIPE) as sink:
+                run = FetchRun(sink, self.retry)
+                for page_type, path, field in LISTS:
+                    params = {field: time_range(input.start, input.end)}
+                    await run.stream(
+                        page_type,
+                        page_type,
+                        lambda cursor, path=path, params=params: connector.list_page(
+                            path, params, cursor
+                        ),
+                        on_page=self._payouts_found(run) if page_type == "payouts" else None,
+                    )
+                for key in list(run.progress.pending):
+                    payout = key.removeprefix(PAYOUT_PAGE)
+                    await run.stream(
+                        key,
+                        key,
+                        lambda cursor, payout=payout: connector.list_page(
+                            "/v1/balance_transactions", {"payout": payout}, cursor
+                        ),
+                    )
+                return run.result()
+
+    @staticmethod
+    def _payouts_found(run: FetchRun):
+        """Remember each payout of a stored page, to itemize it (kept in the heartbeat)."""
+
+        def note(page: Page) -> None:
+            known = set(run.progress.pending) | set(run.progress.done)
+            for payout in page.data.get("data") or []:
+                key = PAYOUT_PAGE + payout["id"]
+                if key not in known:
+                    run.progress.pending.append(key)
+                    known.add(key)
+
+        return note

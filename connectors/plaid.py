@@ -1,0 +1,156 @@
+"""Plaid through plaid-python: `/transactions/sync` pages as raw bytes.
+
+The client is plaid-python's own `PlaidApi`; we ask it for the undecoded response
+(`_preload_content=False`) so the page is stored exactly as Plaid sent it. urllib3's own retries
+are off: the fetch activity decides when to retry, honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import plaid
+import urllib3
+from plaid.api.plaid_api import PlaidApi
+from plaid.model.transactions_sync_request import TransactionsSyncRequest
+
+from connectors.errors import (
+    TransientVendorError,
+    VendorAuthError,
+    VendorRequestError,
+    by_status,
+    retry_after_seconds,
+)
+from connectors.pages import Page
+from models.errors import ConfigurationError
+from runtime.settings import Settings
+
+VENDOR = "plaid"
+SYNC_PAGE_SIZE = 500  # Plaid's maximum `count`
+MUTATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+AUTH_CODES = {
+    "INVALID_API_KEYS",
+    "INVALID_ACCESS_TOKEN",
+    "ITEM_LOGIN_REQUIRED",
+    "UNAUTHORIZED_ENVIRONMENT",
+    "INVALID_SECRET",
+    "INVALID_CLIENT_ID",
+    "ACCESS_NOT_GRANTED",
+    "ITEM_NOT_FOUND",
+}
+NOT_READY_CODES = {"PRODUCT_NOT_READY", "INSTITUTION_DOWN", "INSTITUTION_NOT_RESPONDING"}
+
+
+class SyncMutationDuringPagination(TransientVendorError):
+    """Plaid's data changed between pages: restart the update from its first cursor."""
+
+    retry_in_place = False
+
+
+@dataclass(frozen=True)
+class PlaidConfig:
+    host: str
+    client_id: str
+    secret: str
+    access_token: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlaidConfig:
+        missing = [
+            name
+            for name, value in (
+                ("PLAID_CLIENT_ID", settings.plaid_client_id),
+                ("PLAID_SECRET", settings.plaid_secret),
+                ("PLAID_ACCESS_TOKEN", settings.plaid_access_token),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(f"Plaid is not configured: set {', '.join(missing)}")
+        return cls(
+            host=(settings.plaid_base_url or plaid.Environment.Production).rstrip("/"),
+            client_id=settings.plaid_client_id or "",
+            secret=settings.plaid_secret.get_secret_value() if settings.plaid_secret else "",
+            access_token=settings.plaid_access_token.get_secret_value()
+            if settings.plaid_access_token
+            else "",
+        )
+
+    @property
+    def item_key(self) -> str:
+        """The key the item's sync cursor is kept under (never the token itself)."""
+        return f"transactions_sync:{self.access_token[-8:]}"
+
+
+def build_client(config: PlaidConfig) -> PlaidApi:
+    configuration = plaid.Configuration(
+        host=config.host, api_key={"clientId": config.client_id, "secret": config.secret}
+    )
+    configuration.retries = urllib3.Retry(total=0, redirect=0, raise_on_status=False)
+    return PlaidApi(plaid.ApiClient(configuration))
+
+
+class PlaidConnector:
+    def __init__(self, config: PlaidConfig, api: PlaidApi | None = None) -> None:
+        self.config = config
+        self.api = api or build_client(config)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PlaidConnector:
+        return cls(PlaidConfig.from_settings(settings))
+
+    async def sync_page(self, cursor: str | None) -> Page:
+        """One `/transactions/sync` page; `next_cursor` is None when `has_more` is false."""
+        return await asyncio.to_thread(self._sync_page, cursor)
+
+    def _sync_page(self, cursor: str | None) -> Page:
+        request = TransactionsSyncRequest(
+            access_token=self.config.access_token, count=SYNC_PAGE_SIZE
+        )
+        if cursor:
+            request.cursor = cursor
+        origin = f"POST /transactions/sync cursor={cursor or ''}"
+        try:
+            response = self.api.transactions_sync(request, _preload_content=False)
+        except (urllib3.exceptions.HTTPError, OSError, plaid.ApiException) as error:
+            raise TransientVendorError(VENDOR, "CONNECTION", str(error).strip()) from error
+        body = response.data
+        if response.status != 200:
+            raise plaid_error(response.status, body, response.headers.get("Retry-After"))
+        data = _load(body, origin)
+        next_cursor = data.get("next_cursor") if data.get("has_more") else None
+        return Page(body=body, origin=origin, data=data, next_cursor=next_cursor)
+
+
+def _load(body: bytes, origin: str) -> dict:
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError as error:
+        raise TransientVendorError(VENDOR, "MALFORMED_BODY", f"{origin}: {error}") from error
+    if not isinstance(data, dict) or "next_cursor" not in data:
+        raise TransientVendorError(VENDOR, "MALFORMED_BODY", f"{origin}: no next_cursor")
+    return data
+
+
+def plaid_error(status: int, body: bytes, retry_after: str | None) -> Exception:
+    """Plaid's error envelope (`error_type`, `error_code`, `error_message`) → our error kinds."""
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        envelope = {}
+    if not isinstance(envelope, dict):
+        envelope = {}
+    code = str(envelope.get("error_code") or f"HTTP_{status}")
+    message = str(envelope.get("error_message") or body[:200])
+    if code == MUTATION:
+        return SyncMutationDuringPagination(VENDOR, code, message)
+    if code in AUTH_CODES:
+        return VendorAuthError(VENDOR, code, message)
+    if code in NOT_READY_CODES or envelope.get("error_type") == "RATE_LIMIT_EXCEEDED":
+        return TransientVendorError(VENDOR, code, message, retry_after_seconds(retry_after))
+    if status == 400:
+        return VendorRequestError(VENDOR, code, message)
+    return by_status(VENDOR, status, code, message, retry_after_seconds(retry_after))

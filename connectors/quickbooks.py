@@ -1,0 +1,186 @@
+"""QuickBooks Online Accounting REST: query pages as raw bytes, paged by STARTPOSITION.
+
+python-quickbooks parses every response itself (`requests.json()`), so the bytes Intuit sent
+are out of reach; this calls the documented REST query endpoint with httpx instead:
+`GET /v3/company/<realm>/query?query=SELECT … STARTPOSITION n MAXRESULTS m&minorversion=…`.
+A query is filtered on `MetaData.LastUpdatedTime` and ordered by `Id` so positions stay stable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+
+from connectors.errors import TransientVendorError, VendorAuthError, by_status, retry_after_seconds
+from connectors.pages import Page
+from connectors.quickbooks_auth import INTUIT_TOKEN_URL, QuickBooksAuth
+from connectors.token_store import EncryptedTokenStore, KeyValueStore, fernet_from_secret
+from models.errors import ConfigurationError
+from runtime.settings import Settings
+
+VENDOR = "quickbooks"
+INTUIT_API = "https://quickbooks.api.intuit.com"
+MINOR_VERSION = "75"
+PAGE_SIZE = 1000  # QBO's maximum MAXRESULTS
+ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
+TOKEN_KEY = "oauth_tokens"
+
+
+@dataclass(frozen=True)
+class QuickBooksConfig:
+    api_base: str
+    token_url: str
+    realm_id: str
+    client_id: str
+    client_secret: str
+    refresh_token: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QuickBooksConfig:
+        missing = [
+            name
+            for name, value in (
+                ("QBO_REALM_ID", settings.qbo_realm_id),
+                ("QBO_CLIENT_ID", settings.qbo_client_id),
+                ("QBO_CLIENT_SECRET", settings.qbo_client_secret),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigurationError(f"QuickBooks is not configured: set {', '.join(missing)}")
+        base = (settings.qbo_base_url or INTUIT_API).rstrip("/")
+        return cls(
+            api_base=base,
+            token_url=token_url_for(base),
+            realm_id=settings.qbo_realm_id or "",
+            client_id=settings.qbo_client_id or "",
+            client_secret=settings.qbo_client_secret.get_secret_value()
+            if settings.qbo_client_secret
+            else "",
+            refresh_token=settings.qbo_refresh_token.get_secret_value()
+            if settings.qbo_refresh_token
+            else None,
+        )
+
+
+def token_url_for(api_base: str) -> str:
+    """Intuit's token endpoint for Intuit's API hosts; the same host for a sandbox."""
+    host = urlsplit(api_base).hostname or ""
+    if host == "intuit.com" or host.endswith(".intuit.com"):
+        return INTUIT_TOKEN_URL
+    return f"{api_base}/oauth2/v1/tokens/bearer"
+
+
+def query_text(entity: str, start: datetime, end: datetime, position: int) -> str:
+    if entity not in ENTITIES:
+        raise ValueError(f"unknown QuickBooks entity {entity!r}")
+    return (
+        f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime >= '{_qbo_time(start)}' "
+        f"AND MetaData.LastUpdatedTime < '{_qbo_time(end)}' "
+        f"ORDERBY Id STARTPOSITION {position} MAXRESULTS {PAGE_SIZE}"
+    )
+
+
+def _qbo_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+class QuickBooksConnector:
+    def __init__(self, config: QuickBooksConfig, http: httpx.AsyncClient, auth: QuickBooksAuth):
+        self.config = config
+        self.http = http
+        self.auth = auth
+
+    @classmethod
+    def from_settings(cls, settings: Settings, tokens: KeyValueStore) -> QuickBooksConnector:
+        """`tokens` keeps the encrypted OAuth pair (the ledger, in production)."""
+        config = QuickBooksConfig.from_settings(settings)
+        http = httpx.AsyncClient(timeout=httpx.Timeout(60.0))
+        fernet = fernet_from_secret(config.client_secret, purpose="accord qbo oauth tokens")
+        auth = QuickBooksAuth(
+            http,
+            token_url=config.token_url,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            initial_refresh_token=config.refresh_token,
+            store=EncryptedTokenStore(tokens, fernet, TOKEN_KEY),
+        )
+        return cls(config, http, auth)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def query_page(
+        self, entity: str, start: datetime, end: datetime, position: int = 1
+    ) -> Page:
+        """Rows `position …` of `entity` last updated in `[start, end)`; `next_cursor` is
+        the next STARTPOSITION while pages come back full."""
+        query = query_text(entity, start, end, position)
+        path = f"/v3/company/{self.config.realm_id}/query"
+        params = {"query": query, "minorversion": MINOR_VERSION}
+        origin = f"GET {path}?{urlencode(params)}"
+        response = await self._get(path, params, origin)
+        data = _load(response.content, origin)
+        rows = data["QueryResponse"].get(entity) or []
+        next_cursor = str(position + len(rows)) if len(rows) >= PAGE_SIZE else None
+        return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
+
+    async def _get(self, path: str, params: dict[str, str], origin: str) -> httpx.Response:
+        for attempt in range(2):  # a 401 gets one fresh token, then it is the credentials
+            token = await self.auth.access_token()
+            try:
+                response = await self.http.get(
+                    f"{self.config.api_base}{path}",
+                    params=params,
+                    headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+                )
+            except httpx.TransportError as error:
+                raise TransientVendorError(VENDOR, "connection", f"{origin}: {error!r}") from error
+            if response.status_code == 401 and attempt == 0:
+                await self.auth.rejected(token)
+                continue
+            if response.status_code != 200:
+                raise qbo_error(response)
+            return response
+        raise AssertionError("unreachable")
+
+
+def _load(body: bytes, origin: str) -> dict:
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError as error:
+        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("QueryResponse"), dict):
+        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no QueryResponse")
+    return data
+
+
+def qbo_error(response: httpx.Response) -> Exception:
+    """Intuit's `Fault` (or lower-case `fault`) envelope → our kinds, naming Intuit's code."""
+    code, message = _fault(response)
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+    if response.status_code == 401:
+        return VendorAuthError(VENDOR, code, message)
+    return by_status(VENDOR, response.status_code, code, message, retry_after)
+
+
+def _fault(response: httpx.Response) -> tuple[str, str]:
+    try:
+        data = response.json()
+    except ValueError:
+        return f"http_{response.status_code}", response.text[:200]
+    fault = (data.get("Fault") or data.get("fault") or {}) if isinstance(data, dict) else {}
+    errors = fault.get("Error") or fault.get("error") or [{}]
+    first = errors[0] if isinstance(errors, list) and errors else {}
+    code = str(first.get("code") or f"http_{response.status_code}")
+    message = " ".join(
+        str(part)
+        for part in (first.get("Message") or first.get("message"), first.get("Detail"))
+        if part
+    )
+    return code, message or response.text[:200]

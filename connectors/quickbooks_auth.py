@@ -1,0 +1,117 @@
+"""QuickBooks Online OAuth 2.0: access tokens refreshed on demand, refresh tokens rotated.
+
+intuit-oauth's `AuthClient` fetches Intuit's discovery document over the network when it is
+built, so this speaks the token endpoint directly (RFC 6749 §6, as Intuit documents it):
+`POST /oauth2/v1/tokens/bearer`, HTTP Basic client auth, `grant_type=refresh_token`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from connectors.errors import TransientVendorError, VendorAuthError, by_status
+from connectors.token_store import OAuthTokens, TokenStore
+
+VENDOR = "quickbooks"
+INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+EARLY = timedelta(minutes=5)  # refresh this long before Intuit's stated expiry
+
+
+class QuickBooksAuth:
+    """Gives a valid access token; refreshes (and persists the rotated pair) when needed."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        initial_refresh_token: str | None,
+        store: TokenStore,
+    ) -> None:
+        self.http = http
+        self.token_url = token_url
+        self.client = (client_id, client_secret)
+        self.initial_refresh_token = initial_refresh_token
+        self.store = store
+        self.tokens: OAuthTokens | None = None
+        self.lock = asyncio.Lock()
+
+    async def access_token(self) -> str:
+        async with self.lock:
+            tokens = self.tokens or await self._stored_or_initial()
+            if not _fresh(tokens):
+                tokens = await self._refresh(tokens)
+            self.tokens = tokens
+            assert tokens.access_token
+            return tokens.access_token
+
+    async def rejected(self, token: str) -> None:
+        """The API said 401 to `token`: forget it so the next call refreshes."""
+        async with self.lock:
+            if self.tokens and self.tokens.access_token == token:
+                self.tokens = self.tokens.model_copy(update={"access_token": None})
+
+    async def _stored_or_initial(self) -> OAuthTokens:
+        stored = await self.store.load()
+        if stored:
+            return stored
+        if not self.initial_refresh_token:
+            raise VendorAuthError(VENDOR, "no_refresh_token", "set QBO_REFRESH_TOKEN")
+        return OAuthTokens(refresh_token=self.initial_refresh_token)
+
+    async def _refresh(self, tokens: OAuthTokens) -> OAuthTokens:
+        try:
+            fresh = await self._grant(tokens.refresh_token)
+        except VendorAuthError:
+            # Another worker may have rotated the token since we read it: use theirs.
+            stored = await self.store.load()
+            if not stored or stored.refresh_token == tokens.refresh_token:
+                raise
+            if _fresh(stored):
+                return stored
+            fresh = await self._grant(stored.refresh_token)
+        await self.store.save(fresh)  # before first use: the old refresh token may be dead now
+        return fresh
+
+    async def _grant(self, refresh_token: str) -> OAuthTokens:
+        try:
+            response = await self.http.post(
+                self.token_url,
+                auth=self.client,
+                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                headers={"Accept": "application/json"},
+            )
+        except httpx.TransportError as error:
+            raise TransientVendorError(VENDOR, "token_endpoint", repr(error)) from error
+        body = _json(response)
+        if response.status_code != 200:
+            code = str(body.get("error") or f"http_{response.status_code}")
+            message = str(body.get("error_description") or "token refresh refused")
+            if response.status_code in (400, 401):  # invalid_grant, invalid_client
+                raise VendorAuthError(VENDOR, code, message)
+            raise by_status(VENDOR, response.status_code, code, message)
+        expires = datetime.now(UTC) + timedelta(seconds=int(body.get("expires_in", 3600)))
+        return OAuthTokens(
+            access_token=body["access_token"],
+            refresh_token=body.get("refresh_token") or refresh_token,
+            access_expires_at=expires,
+        )
+
+
+def _fresh(tokens: OAuthTokens) -> bool:
+    if not tokens.access_token or tokens.access_expires_at is None:
+        return False
+    return tokens.access_expires_at - EARLY > datetime.now(UTC)
+
+
+def _json(response: httpx.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

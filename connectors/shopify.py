@@ -1,0 +1,144 @@
+"""Shopify Admin REST through ShopifyAPI: list pages as raw bytes, cursor by `page_info`.
+
+Requests go through ShopifyAPI's own `ShopifyConnection` (its auth header, its error classes)
+built per request from this connector's site, so no global `ShopifyResource` session is shared
+between threads. The API version is pinned by `SHOPIFY_API_VERSION`. `SHOPIFY_SHOP_URL` is a shop
+name or `*.myshopify.com` domain (https, as ShopifyAPI's `Session` builds it) or a full
+`http(s)://host:port` base (a loopback sandbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pyactiveresource.connection as arc
+import shopify
+from shopify.base import ShopifyConnection
+
+from connectors.errors import (
+    TransientVendorError,
+    by_status,
+    retry_after_seconds,
+)
+from connectors.pages import Page
+from models.errors import ConfigurationError
+from runtime.settings import Settings
+
+VENDOR = "shopify"
+PAGE_SIZE = 250  # Shopify's maximum `limit`
+TIMEOUT_SECONDS = 60
+LINK = re.compile(r'<(?P<url>[^>]+)>;\s*rel="(?P<rel>[^"]+)"')
+
+
+@dataclass(frozen=True)
+class ShopifyConfig:
+    site: str  # https://shop.myshopify.com/admin/api/2024-10
+    access_token: str
+    api_version: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ShopifyConfig:
+        if not settings.shopify_shop_url or not settings.shopify_access_token:
+            raise ConfigurationError(
+                "Shopify is not configured: set SHOPIFY_SHOP_URL and SHOPIFY_ACCESS_TOKEN"
+            )
+        token = settings.shopify_access_token.get_secret_value()
+        version = settings.shopify_api_version
+        return cls(site_for(settings.shopify_shop_url, version), token, version)
+
+
+def site_for(shop_url: str, version: str) -> str:
+    if re.match(r"^https?://", shop_url):
+        return f"{shop_url.rstrip('/')}/admin/api/{version}"
+    session = shopify.Session(shop_url, version, "unused")
+    return session.site
+
+
+class ShopifyConnector:
+    def __init__(self, config: ShopifyConfig) -> None:
+        self.config = config
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ShopifyConnector:
+        return cls(ShopifyConfig.from_settings(settings))
+
+    def first_page_url(self, resource: str, params: dict[str, Any]) -> str:
+        """`orders` + filters → the site-relative URL of the first page."""
+        query = urlencode({**params, "limit": PAGE_SIZE})
+        return f"{urlsplit(self.config.site).path}/{resource}.json?{query}"
+
+    async def page(self, url: str, resource: str) -> Page:
+        """One page of `resource` at `url`; `next_cursor` is the `rel="next"` link's URL."""
+        return await asyncio.to_thread(self._page, url, resource)
+
+    def _page(self, url: str, resource: str) -> Page:
+        connection = ShopifyConnection(self.config.site, timeout=TIMEOUT_SECONDS)
+        origin = f"GET {_path(url)}"
+        try:
+            response = connection.get(url, {"X-Shopify-Access-Token": self.config.access_token})
+        except arc.Error as error:
+            raise shopify_error(error) from error
+        except (OSError, http.client.HTTPException) as error:
+            raise TransientVendorError(VENDOR, "connection", f"{origin}: {error!r}") from error
+        data = _load(response.body, resource, origin)
+        links = next_link(_header(response.headers, "Link"))
+        return Page(body=response.body, origin=origin, data=data, next_cursor=links)
+
+
+def _path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def next_link(link_header: str | None) -> str | None:
+    """The `rel="next"` URL of a Shopify `Link` header, if any."""
+    for match in LINK.finditer(link_header or ""):
+        if match["rel"] == "next":
+            return match["url"]
+    return None
+
+
+def _load(body: bytes, resource: str, origin: str) -> dict:
+    try:
+        data = json.loads(body, parse_float=Decimal)
+    except ValueError as error:
+        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get(resource), list):
+        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no {resource!r} list")
+    return data
+
+
+def shopify_error(error: arc.Error) -> Exception:
+    """pyactiveresource's errors → our kinds, with Shopify's `errors` text as the message."""
+    response = getattr(error, "response", None)
+    status = error.code or (response.code if response is not None else None) or 0
+    if isinstance(error, arc.ServerError) or not status:
+        return TransientVendorError(VENDOR, f"http_{status or 'connection'}", str(error))
+    body = response.body if response is not None else b""
+    headers = response.headers if response is not None else {}
+    message = _errors_text(body) or str(error)
+    retry_after = retry_after_seconds(_header(headers, "Retry-After"))
+    return by_status(VENDOR, int(status), f"http_{status}", message, retry_after)
+
+
+def _errors_text(body: bytes | str) -> str:
+    try:
+        data = json.loads(body)
+    except (ValueError, TypeError):
+        return ""
+    errors = data.get("errors") if isinstance(data, dict) else None
+    return errors if isinstance(errors, str) else json.dumps(errors) if errors else ""

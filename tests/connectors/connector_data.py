@@ -1,0 +1,121 @@
+"""Small vendor datasets in each vendor's own wire shapes, with records inside and outside the
+fetch range, so a test knows exactly which ids a fetch must bring back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+FETCH_START = datetime(2026, 9, 29, tzinfo=UTC)  # window start 2026-10-01 minus 48 h overlap
+FETCH_END = datetime(2026, 11, 4, tzinfo=UTC)  # as_of
+FIRST = datetime(2026, 9, 20, tzinfo=UTC)  # data begins before the range …
+DAYS = 50  # … and ends after it
+
+
+def in_range(moment: datetime, start: datetime = FETCH_START, end: datetime = FETCH_END) -> bool:
+    return start <= moment < end
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+@dataclass
+class VendorData:
+    """The attributes the sandbox serves (the generator's `VendorData` has the same ones)."""
+
+    stripe: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    stripe_payout_members: dict[str, list[str]] = field(default_factory=dict)
+    plaid_transactions: list[dict[str, Any]] = field(default_factory=list)
+    shopify: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    quickbooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def stripe_objects(per_day: int = 6) -> VendorData:
+    """`per_day` charges a day (every fifth refunded), their balance transactions, and one
+    payout a day of the previous day's transactions, arriving two days later."""
+    data = VendorData(
+        stripe={"charges": [], "refunds": [], "balance_transactions": [], "payouts": []}
+    )
+    for day in range(DAYS):
+        moment = FIRST + timedelta(days=day, hours=9)
+        members = []
+        for n in range(per_day):
+            created = moment + timedelta(minutes=7 * n)
+            charge_id, txn_id = f"ch_{day:02d}{n:02d}", f"txn_ch_{day:02d}{n:02d}"
+            data.stripe["charges"].append(_charge(charge_id, txn_id, created, 1000 + 37 * n))
+            data.stripe["balance_transactions"].append(_txn(txn_id, charge_id, "charge", created))
+            members.append(txn_id)
+            if n % 5 == 4:
+                refund_id, rtxn = f"re_{day:02d}{n:02d}", f"txn_re_{day:02d}{n:02d}"
+                later = created + timedelta(hours=3)
+                data.stripe["refunds"].append(_refund(refund_id, charge_id, rtxn, later))
+                data.stripe["balance_transactions"].append(_txn(rtxn, refund_id, "refund", later))
+                members.append(rtxn)
+        payout_id = f"po_{day:02d}"
+        created = moment + timedelta(days=1)
+        data.stripe["payouts"].append(_payout(payout_id, created, created + timedelta(days=2)))
+        data.stripe_payout_members[payout_id] = members
+    return data
+
+
+def _charge(charge_id: str, txn_id: str, created: datetime, amount: int) -> dict:
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount,
+        "amount_refunded": 0,
+        "balance_transaction": txn_id,
+        "captured": True,
+        "created": _ts(created),
+        "currency": "usd",
+        "paid": True,
+        "status": "succeeded",
+    }
+
+
+def _refund(refund_id: str, charge_id: str, txn_id: str, created: datetime) -> dict:
+    return {
+        "id": refund_id,
+        "object": "refund",
+        "amount": 500,
+        "balance_transaction": txn_id,
+        "charge": charge_id,
+        "created": _ts(created),
+        "currency": "usd",
+        "status": "succeeded",
+    }
+
+
+def _txn(txn_id: str, source: str, type_: str, created: datetime) -> dict:
+    return {
+        "id": txn_id,
+        "object": "balance_transaction",
+        "amount": 1000,
+        "available_on": _ts(created + timedelta(days=2)),
+        "created": _ts(created),
+        "currency": "usd",
+        "fee": 59,
+        "net": 941,
+        "source": source,
+        "status": "available",
+        "type": type_,
+    }
+
+
+def _payout(payout_id: str, created: datetime, arrival: datetime) -> dict:
+    midnight = arrival.replace(hour=0, minute=0, second=0)
+    return {
+        "id": payout_id,
+        "object": "payout",
+        "amount": 5000,
+        "arrival_date": _ts(midnight),
+        "automatic": True,
+        "created": _ts(created),
+        "currency": "usd",
+        "method": "standard",
+        "status": "paid",
+        "type": "bank_account",
+    }

@@ -1,0 +1,116 @@
+"""Stripe fetches through the real `stripe` SDK against the loopback Stripe sandbox."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from conftest import fetch_input, sandbox_settings
+from connector_data import in_range, stripe_objects
+from memory_ingestor import MemoryIngestor
+from temporalio.exceptions import ApplicationError
+
+from activities.stripe import StripeActivities
+from connectors.stripe import StripeConnector
+from models.records import Source
+from sandbox.faults import Fault, FaultPlan
+from sandbox.servers import run_sandbox
+
+DATA = stripe_objects()
+
+
+def expected(resource: str, field: str = "created") -> set[str]:
+    return {
+        o["id"] for o in DATA.stripe[resource] if in_range(datetime.fromtimestamp(o[field], UTC))
+    }
+
+
+def activities(sb, retry, ingestor: MemoryIngestor, **overrides) -> StripeActivities:
+    connector = StripeConnector.from_settings(sandbox_settings(sb.env(), **overrides))
+    return StripeActivities(connector, ingestor, retry)
+
+
+async def test_fetch_brings_exactly_the_records_of_the_range(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        result = await activity_run(
+            activities(sb, fast_retry, ingestor).fetch, fetch_input(Source.STRIPE)
+        )
+    for resource in ("charges", "refunds", "balance_transactions"):
+        assert ingestor.live_ids(resource) == expected(resource)
+    payouts = expected("payouts", "arrival_date")
+    assert ingestor.live_ids("payouts") == payouts
+    for payout in payouts:  # every payout itemized, under its own page type
+        page_type = f"balance_transactions_payout_{payout}"
+        assert ingestor.live_ids(page_type) == set(DATA.stripe_payout_members[payout])
+    assert result.records == len(ingestor.upserts())
+    assert result.pages == len(ingestor.pages)
+    assert len(ingestor.upserts("charges")) == len(expected("charges"))  # no page fetched twice
+
+
+async def test_stored_pages_are_the_bytes_stripe_sent(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, ingestor).fetch, fetch_input(Source.STRIPE))
+    first = ingestor.pages[0]
+    assert first.origin.startswith("GET /v1/charges?created[gte]=")
+    assert first.body.startswith(b'{"object": "list"')  # the sandbox's own spacing, untouched
+
+
+async def test_injected_failures_end_with_the_records_of_a_clean_run(fast_retry, activity_run):
+    clean, faulty = MemoryIngestor(), MemoryIngestor()
+    plan = FaultPlan(
+        seed=11,
+        faults=[
+            Fault(kind="rate_limit", server="stripe", probability=0.2, retry_after=0),
+            Fault(kind="server_error", server="stripe", probability=0.2),
+            Fault(kind="reset", server="stripe", probability=0.2),
+            Fault(kind="malformed", server="stripe", probability=0.1),
+        ],
+    )
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, fetch_input(Source.STRIPE))
+    async with run_sandbox(DATA, faults=plan) as sb:
+        await activity_run(activities(sb, fast_retry, faulty).fetch, fetch_input(Source.STRIPE))
+        assert sb.faults.fired() > 10  # the faults really happened
+    assert sorted(faulty.upserts()) == sorted(clean.upserts())
+    assert [p.body for p in faulty.pages] == [p.body for p in clean.pages]
+
+
+async def test_a_retried_attempt_resumes_at_the_heartbeated_cursor(activity_run, fast_retry):
+    """The first attempt dies after 3 pages of balance transactions; the retry starts on the
+    4th: the 3 pages before it are not requested again."""
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, ingestor).fetch, fetch_input(Source.STRIPE))
+        clean_calls = sb.hosts["stripe"].requests("/v1/balance_transactions")
+        clean_charges = sb.hosts["stripe"].requests("/v1/charges")
+    crash = FaultPlan(
+        faults=[Fault(kind="server_error", path="/v1/balance_transactions", after=3, times=20)]
+    )
+    resumed, attempts = MemoryIngestor(), activity_run.__class__()
+    async with run_sandbox(DATA, faults=crash) as sb:
+        few_retries = fast_retry.__class__(attempts=2, initial=0.001, maximum=0.001)
+        with pytest.raises(ApplicationError) as failed:
+            await attempts(activities(sb, few_retries, resumed).fetch, fetch_input(Source.STRIPE))
+        assert failed.value.type == "VendorUnavailable" and not failed.value.non_retryable
+        sb.faults.plan.faults.clear()
+        result = await attempts.resume(
+            activities(sb, fast_retry, resumed).fetch, fetch_input(Source.STRIPE)
+        )
+        calls = sb.hosts["stripe"].requests("/v1/balance_transactions")
+        assert sb.hosts["stripe"].requests("/v1/charges") == clean_charges
+    assert calls == clean_calls + 2  # only the two failed tries of page 4 came on top
+    assert sorted(resumed.upserts()) == sorted(ingestor.upserts())
+    assert result.pages == len(ingestor.pages)  # counts carried over from the first attempt
+
+
+async def test_a_bad_key_fails_at_once_naming_stripes_error(fast_retry, activity_run):
+    async with run_sandbox(DATA) as sb:
+        fetch = activities(sb, fast_retry, MemoryIngestor(), stripe_api_key="sk_test_wrong").fetch
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(fetch, fetch_input(Source.STRIPE))
+        assert sb.hosts["stripe"].requests("/v1/charges") == 1  # no retries
+    assert failed.value.type == "VendorAuthError"
+    assert failed.value.non_retryable
+    assert "Invalid API Key" in str(failed.value)
