@@ -25,6 +25,7 @@ from models.approvals import (
     RunApprovalsPlan,
     WritebackMode,
 )
+from models.money import quantize
 from models.results import Correction
 
 log = logging.getLogger("accord.approvals")
@@ -43,7 +44,9 @@ def item_of(row: DiscrepancyRow, config: ApprovalConfig) -> ApprovalItem:
         rule=row.rule,
         explanation=row.explanation,
         values={k: str(v) for k, v in (row.values or {}).items()},
-        money_at_stake=row.money_at_stake,
+        money_at_stake=quantize(row.money_at_stake, row.currency)
+        if row.currency
+        else row.money_at_stake,
         currency=row.currency,
         correction=Correction.model_validate(row.correction) if row.correction else None,
         allowed=allowed,
@@ -114,3 +117,39 @@ class ApprovalActivities:
     async def expire_approvals(self, request: ExpireInput) -> None:
         async with self.sessions.begin() as session:
             await store.expire(session, request.workflow_id, request.discrepancy_ids)
+
+
+def approval_activities(
+    sessions: async_sessionmaker[AsyncSession],
+    settings,
+    *,
+    quickbooks=None,
+    shopify=None,
+) -> list:
+    """Every activity of the approval flow, bound to its clients, for `Worker(activities=...)`.
+
+    `quickbooks`: an `activities.writeback_quickbooks.QuickBooksWriter` (or None: QuickBooks
+    corrections then fail as not configured); `shopify`: an
+    `activities.writeback_shopify.ShopifyWriter` (or None).
+    """
+    from activities.notify import NotifyActivities
+    from activities.slack import SlackActivities, slack_client_from
+    from activities.writeback import WritebackActivities
+
+    ledger = ApprovalActivities(sessions, settings)
+    slack = SlackActivities(sessions, slack_client_from(settings), settings)
+    notify = NotifyActivities(sessions, settings)
+    writeback = WritebackActivities(sessions, settings, quickbooks, shopify)
+    return [
+        ledger.plan_approvals,
+        ledger.current_correction,
+        ledger.record_decision,
+        ledger.record_refusal,
+        ledger.expire_approvals,
+        slack.post_approval_group,
+        slack.update_approval_group,
+        slack.remind_approvers,
+        slack.send_daily_summary,
+        notify.send_exception_email,
+        writeback.apply_correction,
+    ]

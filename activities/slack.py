@@ -168,3 +168,12 @@ class SlackActivities:
         async with self.sessions.begin() as session:
             await store.mark_sent(session, request.run_id, SUMMARY, ts)
         return NotifyResult(sent=True, detail=f"posted {ts} at {datetime.now(UTC):%H:%M:%S}")
+
+
+def slack_client_from(settings: Any) -> WebClient | None:
+    """slack-sdk's client from Settings (token, optional base URL for the sandbox), or None."""
+    token = getattr(settings, "slack_bot_token", None)
+    if token is None:
+        return None
+    base_url = getattr(settings, "slack_api_url", None) or WebClient.BASE_URL
+    return WebClient(token=token.get_secret_value(), base_url=base_url, timeout=15)

@@ -7,6 +7,7 @@ A discrepancy's status follows its request: `awaiting_approval` while asked, `ap
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -28,6 +29,7 @@ from models.approvals import (
     SummaryFacts,
     Verdict,
 )
+from models.money import quantize
 from models.results import DiscrepancyStatus
 
 SEEN_BY_RUN = ("new", "still_open")
@@ -242,11 +244,12 @@ CLOSED = ("resolved", "auto_resolved", "approved", "rejected")
 
 
 def _open_item(row: DiscrepancyRow) -> OpenItem:
+    amount = row.money_at_stake
     return OpenItem(
         discrepancy_id=row.id,
         severity=row.severity,
         explanation=row.explanation,
-        money_at_stake=row.money_at_stake,
+        money_at_stake=quantize(amount, row.currency) if row.currency else amount,
         currency=row.currency,
         since=row.created_at,
     )
@@ -267,7 +270,8 @@ async def summary_facts(session: AsyncSession, run_id: int) -> SummaryFacts:
     for row in rows:
         facts.by_severity[row.severity] = facts.by_severity.get(row.severity, 0) + 1
         code = row.currency or "?"
-        facts.money_at_stake[code] = facts.money_at_stake.get(code, 0) + row.money_at_stake
+        amount = quantize(row.money_at_stake, row.currency) if row.currency else row.money_at_stake
+        facts.money_at_stake[code] = facts.money_at_stake.get(code, Decimal(0)) + amount
     facts.oldest_open = _open_item(rows[0]) if rows else None
     facts.high_open = [_open_item(r) for r in rows if r.severity == "high"][:20]
     facts.waiting = sum(1 for r in rows if r.status == DiscrepancyStatus.AWAITING_APPROVAL.value)

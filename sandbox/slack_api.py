@@ -203,6 +203,10 @@ class SlackSandbox:
         with self.state.lock:
             return [m for m in self.state.messages if channel is None or m.channel == channel]
 
+    def message(self, ts: str) -> SlackMessage:
+        with self.state.lock:
+            return next(m for m in self.state.messages if m.ts == ts)
+
     def __enter__(self) -> SlackSandbox:
         self._thread.start()
         deadline = time.monotonic() + 10

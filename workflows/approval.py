@@ -343,3 +343,6 @@ def _tally(
     result.conflicts = sum(1 for s in statuses if s == ApplyStatus.CONFLICT)
     result.failed = sum(1 for s in statuses if s == ApplyStatus.FAILED)
     return result
+
+
+APPROVAL_WORKFLOWS = [RunApprovalsWorkflow, ApprovalGroupWorkflow]
