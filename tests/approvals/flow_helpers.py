@@ -15,8 +15,8 @@ from approvals.submit import submit_decision
 from sandbox.slack_api import SlackMessage, SlackSandbox
 
 
-async def wait_for(predicate, *, timeout: float = 20.0, what: str = "condition"):
-    deadline = asyncio.get_running_loop().time() + timeout
+async def wait_for(predicate, *, seconds: float = 20.0, what: str = "condition"):
+    deadline = asyncio.get_running_loop().time() + seconds
     while True:
         value = predicate()
         if value:
