@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.faults import FaultInjector, FaultPlan
-from sandbox.servers import stripe
+from sandbox.servers import plaid, stripe
 from sandbox.servers.host import VendorHost
 
 
@@ -54,7 +54,18 @@ class Sandbox:
             getattr(data, "stripe_payout_members", None) or {},
             self.credentials.stripe_api_key,
         )
+        c = self.credentials
+        self.plaid = plaid.PlaidState(
+            getattr(data, "plaid_transactions", None) or [],
+            c.plaid_client_id,
+            c.plaid_secret,
+            c.plaid_access_token,
+            getattr(data, "plaid_accounts", None),
+        )
         self.hosts: dict[str, VendorHost] = {
+            "plaid": VendorHost(
+                "plaid", plaid.build_app(self.plaid, self.faults), plaid.fault_response, self.faults
+            ),
             "stripe": VendorHost(
                 "stripe", stripe.build_app(self.stripe), stripe.fault_response, self.faults
             ),
@@ -68,6 +79,10 @@ class Sandbox:
         """The settings (runtime/settings.py names) that point Accord at this sandbox."""
         c = self.credentials
         return {
+            "PLAID_BASE_URL": self.urls["plaid"],
+            "PLAID_CLIENT_ID": c.plaid_client_id,
+            "PLAID_SECRET": c.plaid_secret,
+            "PLAID_ACCESS_TOKEN": c.plaid_access_token,
             "STRIPE_API_BASE": self.urls["stripe"],
             "STRIPE_API_KEY": c.stripe_api_key,
         }
