@@ -1,0 +1,1 @@
+"""The codec server: lets the Temporal UI and CLI show Accord's encrypted payloads to operators."""
