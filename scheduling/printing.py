@@ -47,6 +47,8 @@ def print_view(view: ScheduleView) -> None:
     for name, value in rows:
         table.add_row(name, value)
     console.print(table)
+    for warning in view.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 def print_summaries(summaries: list[ScheduleSummary]) -> None:

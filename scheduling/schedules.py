@@ -31,6 +31,7 @@ from scheduling.backfill import (
 )
 from scheduling.build import build_schedule
 from scheduling.config import ScheduleConfig
+from scheduling.spacing import check_period_fits, spacing_warnings, upcoming_times
 from scheduling.views import (
     ScheduleSummary,
     ScheduleView,
@@ -43,8 +44,11 @@ T = TypeVar("T")
 
 
 async def create_schedule(client: Client, config: ScheduleConfig) -> ScheduleView:
+    """Created paused, checked against the period, then unpaused unless asked to stay paused;
+    a schedule whose spacing cannot fit its period is deleted again and refused."""
+    paused = config.model_copy(update={"paused": True})
     try:
-        handle = await client.create_schedule(config.schedule_id, build_schedule(config))
+        handle = await client.create_schedule(config.schedule_id, build_schedule(paused))
     except ScheduleAlreadyRunningError:
         raise InputError(
             f"schedule {config.schedule_id!r} already exists; delete it or pick another id",
@@ -54,13 +58,24 @@ async def create_schedule(client: Client, config: ScheduleConfig) -> ScheduleVie
         if error.status == RPCStatusCode.INVALID_ARGUMENT:
             raise InputError(error.message, where="--cron/--interval/--time-zone") from None
         raise
+    try:
+        check_period_fits(
+            await upcoming_times(client, handle.id, config.window_period), config.window_period
+        )
+    except InputError:
+        await handle.delete()
+        raise
+    if not config.paused:
+        await handle.unpause(note=config.note or "created through Accord")
     return await describe_schedule(client, handle.id)
 
 
 async def describe_schedule(client: Client, schedule_id: str) -> ScheduleView:
     handle = client.get_schedule_handle(schedule_id)
     description = await _known(schedule_id, handle.describe())
-    return await schedule_view(client, description)
+    view = await schedule_view(client, description)
+    upcoming = await upcoming_times(client, schedule_id, view.period)
+    return view.model_copy(update={"warnings": spacing_warnings(upcoming, view.period)})
 
 
 async def list_schedules(client: Client) -> list[ScheduleSummary]:

@@ -45,6 +45,7 @@ class ScheduleView(BaseModel):
     running: list[str]
     recent: list[ScheduledRun]
     next_times: list[datetime]
+    warnings: list[str] = []
 
 
 class ScheduleSummary(BaseModel):

@@ -35,17 +35,17 @@ async def settled(client: Client, schedule_id: str, actions: int):
 
 
 async def test_a_month_gives_one_run_per_day_one_after_another(
-    schedule_client: Client, schedule_id: str, quick_queue: str
+    temporal_client: Client, schedule_id: str, quick_queue: str
 ):
     config = ScheduleConfig(task_queue=quick_queue, schedule_id=schedule_id, paused=True)
-    await create_schedule(schedule_client, config)
+    await create_schedule(temporal_client, config)
 
-    plan = await backfill_schedule(schedule_client, schedule_id, *OCTOBER)
+    plan = await backfill_schedule(temporal_client, schedule_id, *OCTOBER)
 
     assert plan.requested == days(datetime(2026, 10, 2, tzinfo=UTC), 31)
     assert len(set(plan.workflow_ids)) == 31
-    await settled(schedule_client, schedule_id, 31)
-    runs = [schedule_client.get_workflow_handle(i, result_type=Arrival) for i in plan.workflow_ids]
+    await settled(temporal_client, schedule_id, 31)
+    runs = [temporal_client.get_workflow_handle(i, result_type=Arrival) for i in plan.workflow_ids]
     arrivals = [await run.result() for run in runs]
     windows = [(a.scheduled - a.request.period, a.scheduled) for a in arrivals]
     assert windows == [(day, day + DAY) for day in days(OCTOBER[0], 31)]
@@ -53,45 +53,45 @@ async def test_a_month_gives_one_run_per_day_one_after_another(
     for earlier, later in itertools.pairwise(described):
         assert earlier.close_time <= later.start_time  # BUFFER_ALL: one after another
 
-    again = await backfill_schedule(schedule_client, schedule_id, *OCTOBER)
+    again = await backfill_schedule(temporal_client, schedule_id, *OCTOBER)
     assert again.requested == []
     assert again.already_run == plan.requested
 
     overlapping = await backfill_schedule(
-        schedule_client,
+        temporal_client,
         schedule_id,
         datetime(2026, 10, 15, tzinfo=UTC),
         datetime(2026, 11, 15, tzinfo=UTC),
     )
     assert overlapping.requested == days(datetime(2026, 11, 2, tzinfo=UTC), 14)
-    view = await settled(schedule_client, schedule_id, 31 + 14)
+    view = await settled(temporal_client, schedule_id, 31 + 14)
     assert view.actions_taken == 31 + 14
-    await delete_schedule(schedule_client, schedule_id)
+    await delete_schedule(temporal_client, schedule_id)
 
 
-async def test_a_window_not_over_yet_is_not_backfilled(schedule_client: Client, schedule_id: str):
+async def test_a_window_not_over_yet_is_not_backfilled(temporal_client: Client, schedule_id: str):
     config = ScheduleConfig(task_queue="q", schedule_id=schedule_id, paused=True)
-    await create_schedule(schedule_client, config)
+    await create_schedule(temporal_client, config)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     plan = await backfill_schedule(
-        schedule_client, schedule_id, today - DAY, today + DAY, dry_run=True
+        temporal_client, schedule_id, today - DAY, today + DAY, dry_run=True
     )
     assert plan.requested == [today]
     assert plan.not_yet_due == [today + DAY]
-    await delete_schedule(schedule_client, schedule_id)
+    await delete_schedule(temporal_client, schedule_id)
 
 
 async def test_a_backfill_waits_for_the_runs_an_earlier_one_buffered(
-    schedule_client: Client, schedule_id: str, held_queue: str
+    temporal_client: Client, schedule_id: str, held_queue: str
 ):
     config = ScheduleConfig(task_queue=held_queue, schedule_id=schedule_id, paused=True)
-    await create_schedule(schedule_client, config)
-    first = await backfill_schedule(schedule_client, schedule_id, *OCTOBER)
-    await eventually(lambda: describe_schedule(schedule_client, schedule_id), lambda v: v.running)
+    await create_schedule(temporal_client, config)
+    first = await backfill_schedule(temporal_client, schedule_id, *OCTOBER)
+    await eventually(lambda: describe_schedule(temporal_client, schedule_id), lambda v: v.running)
 
     with pytest.raises(ScheduleBusyError, match="buffered"):
-        await backfill_schedule(schedule_client, schedule_id, *OCTOBER)
+        await backfill_schedule(temporal_client, schedule_id, *OCTOBER)
 
-    await delete_schedule(schedule_client, schedule_id)
+    await delete_schedule(temporal_client, schedule_id)
     for workflow_id in first.workflow_ids[:1]:
-        await schedule_client.get_workflow_handle(workflow_id).terminate("test over")
+        await temporal_client.get_workflow_handle(workflow_id).terminate("test over")
