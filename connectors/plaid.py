@@ -8,6 +8,7 @@ are off: the fetch activity decides when to retry, honouring Retry-After.
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 from dataclasses import dataclass
 from decimal import Decimal
@@ -115,9 +116,15 @@ class PlaidConnector:
         origin = f"POST /transactions/sync cursor={cursor or ''}"
         try:
             response = self.api.transactions_sync(request, _preload_content=False)
-        except (urllib3.exceptions.HTTPError, OSError, plaid.ApiException) as error:
-            raise TransientVendorError(VENDOR, "CONNECTION", str(error).strip()) from error
-        body = response.data
+            body = response.data  # read here: a dropped connection surfaces while reading
+        except plaid.ApiException as error:
+            if not error.status or error.body is None:
+                raise TransientVendorError(VENDOR, "CONNECTION", str(error.reason)) from error
+            headers = dict(error.headers or {})
+            retry_after = headers.get("Retry-After") or headers.get("retry-after")
+            raise plaid_error(error.status, error.body, retry_after) from error
+        except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as error:
+            raise TransientVendorError(VENDOR, "CONNECTION", repr(error)) from error
         if response.status != 200:
             raise plaid_error(response.status, body, response.headers.get("Retry-After"))
         data = _load(body, origin)

@@ -119,3 +119,30 @@ def _payout(payout_id: str, created: datetime, arrival: datetime) -> dict:
         "status": "paid",
         "type": "bank_account",
     }
+
+
+def plaid_transactions(count: int = 1200, pending_every: int = 40) -> VendorData:
+    """`count` bank transactions over the data's days; every `pending_every`-th still pending.
+    Plaid's sign: positive amounts are money out of the account."""
+    txns = []
+    for n in range(count):
+        day = (FIRST + timedelta(days=n * DAYS // count)).date()
+        deposit = n % 3 == 0
+        txns.append(
+            {
+                "transaction_id": f"txn{n:05d}PLAID",
+                "account_id": "acc_checking_0001",
+                "amount": float(-(250 + n % 97)) if deposit else float(12 + n % 50) + 0.25,
+                "iso_currency_code": "USD",
+                "unofficial_currency_code": None,
+                "date": day.isoformat(),
+                "authorized_date": day.isoformat(),
+                "name": "STRIPE TRANSFER" if deposit else f"VENDOR {n % 17}",
+                "merchant_name": None if deposit else f"Vendor {n % 17}",
+                "pending": n % pending_every == 0,
+                "pending_transaction_id": None,
+                "payment_channel": "other",
+                "transaction_type": "special",
+            }
+        )
+    return VendorData(plaid_transactions=txns)

@@ -62,11 +62,12 @@ class MemoryIngestor:
     pages: list[StoredPage] = field(default_factory=list)
     cursors: dict[tuple[Source, str], str] = field(default_factory=dict)
     source: Source | None = None
+    fail_after: int | None = None  # each batch's sink fails after this many pages
 
     @asynccontextmanager
     async def batch(self, run_id: int, source: Source) -> AsyncIterator[MemorySink]:
         self.source = source
-        sink = MemorySink(source)
+        sink = MemorySink(source, fail_after=self.fail_after)
         try:
             yield sink
         finally:

@@ -1,0 +1,122 @@
+"""Plaid `/transactions/sync` through plaid-python against the loopback Plaid sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import fetch_input, sandbox_settings
+from connector_data import plaid_transactions
+from memory_ingestor import MemoryIngestor
+from temporalio.exceptions import ApplicationError
+
+from activities.plaid import PAGE_TYPE, PlaidActivities
+from connectors.plaid import PlaidConnector
+from models.records import Source
+from sandbox.faults import Fault, FaultPlan
+from sandbox.servers import run_sandbox
+
+DATA = plaid_transactions()
+ALL_IDS = {t["transaction_id"] for t in DATA.plaid_transactions}
+REQUEST = fetch_input(Source.PLAID)
+
+
+def activities(sb, retry, ingestor, **overrides) -> PlaidActivities:
+    connector = PlaidConnector.from_settings(sandbox_settings(sb.env(), **overrides))
+    return PlaidActivities(connector, ingestor, retry)
+
+
+def item_key(sb) -> str:
+    return PlaidConnector.from_settings(sandbox_settings(sb.env())).config.item_key
+
+
+async def test_first_sync_brings_every_transaction_and_saves_the_cursor(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        result = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        assert (Source.PLAID, item_key(sb)) in ingestor.cursors
+        again = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    assert ingestor.live_ids(PAGE_TYPE) == ALL_IDS
+    assert result.pages == 3 and result.records == len(ALL_IDS)  # 500 a page
+    assert again.records == 0  # the saved cursor: nothing changed since
+
+
+async def test_modified_removed_and_posted_transactions_are_applied(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        fetch = activities(sb, fast_retry, ingestor).fetch
+        await activity_run(fetch, REQUEST)
+        sb.plaid.modify("txn00005PLAID", name="VENDOR 5 (corrected)", amount=99.5)
+        sb.plaid.remove("txn00007PLAID")
+        posted = sb.plaid.post_pending("txn00040PLAID", "txn00040POSTED", amount=13.0)
+        result = await activity_run(fetch, REQUEST)
+    assert result.records == 4  # one modified, one removed, the pending removed, the posted added
+    alive = ingestor.live_ids(PAGE_TYPE)
+    assert alive == (ALL_IDS - {"txn00007PLAID", "txn00040PLAID"}) | {"txn00040POSTED"}
+    last = ingestor.pages[-1].json
+    assert [t["name"] for t in last["modified"]] == ["VENDOR 5 (corrected)"]
+    assert [t["pending_transaction_id"] for t in last["added"]] == ["txn00040PLAID"]
+    assert posted["pending"] is False
+
+
+async def test_a_mutation_mid_update_restarts_it_and_keeps_no_partial_pages(
+    fast_retry, activity_run
+):
+    clean, mutated = MemoryIngestor(), MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
+    plan = FaultPlan(faults=[Fault(kind="plaid_mutation", server="plaid", times=1)])
+    async with run_sandbox(DATA, faults=plan) as sb:
+        result = await activity_run(activities(sb, fast_retry, mutated).fetch, REQUEST)
+        assert sb.faults.fired("plaid_mutation") == 1
+        assert sb.hosts["plaid"].requests("/transactions/sync") == 3 + 2  # page 2 refused, restart
+    assert mutated.live_ids() == clean.live_ids() == ALL_IDS
+    assert len(mutated.pages) == len(clean.pages) == result.pages  # the partial page 1 dropped
+
+
+async def test_the_cursor_is_saved_only_after_the_update_is_stored(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        fetch = activities(sb, fast_retry, ingestor).fetch
+        ingestor.fail_after = 1  # the ledger fails storing the second page
+        with pytest.raises(RuntimeError):
+            await activity_run(fetch, REQUEST)
+        assert ingestor.cursors == {}  # not saved: the next run starts over
+        ingestor.fail_after = None
+        result = await activity_run(fetch, REQUEST)
+    assert result.records == len(ALL_IDS)
+    assert ingestor.live_ids() == ALL_IDS
+
+
+async def test_injected_failures_end_with_the_records_of_a_clean_run(fast_retry, activity_run):
+    clean, faulty = MemoryIngestor(), MemoryIngestor()
+    plan = FaultPlan(  # a 429 on page 1, a reset on page 2, two 500s on page 3
+        faults=[
+            Fault(kind="rate_limit", server="plaid", times=1, retry_after=0),
+            Fault(kind="reset", server="plaid", after=1, times=1),
+            Fault(kind="server_error", server="plaid", after=2, times=2),
+        ],
+    )
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
+    async with run_sandbox(DATA, faults=plan) as sb:
+        await activity_run(activities(sb, fast_retry, faulty).fetch, REQUEST)
+        assert sb.faults.fired() == 4
+    assert [p.json["added"] for p in faulty.pages] == [p.json["added"] for p in clean.pages]
+
+
+@pytest.mark.parametrize(
+    ("override", "code"),
+    [
+        ({"plaid_secret": "wrong-secret"}, "INVALID_API_KEYS"),
+        ({"plaid_access_token": "access-sandbox-revoked"}, "INVALID_ACCESS_TOKEN"),
+    ],
+)
+async def test_bad_credentials_fail_at_once_naming_plaids_code(
+    fast_retry, activity_run, override, code
+):
+    async with run_sandbox(DATA) as sb:
+        fetch = activities(sb, fast_retry, MemoryIngestor(), **override).fetch
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(fetch, REQUEST)
+        assert sb.hosts["plaid"].requests("/transactions/sync") == 1
+    assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
+    assert code in str(failed.value) and failed.value.details[1] == code
