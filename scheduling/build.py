@@ -44,6 +44,7 @@ def build_schedule(config: ScheduleConfig) -> Schedule:
             scheduled_input(config),
             id=config.action_id,
             task_queue=config.task_queue,
+            execution_timeout=config.run_timeout,
             static_summary=f"scheduled reconciliation ({config.schedule_id})",
         ),
         spec=build_spec(config),

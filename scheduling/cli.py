@@ -121,6 +121,9 @@ def create(
     catchup_window: Annotated[
         str | None, typer.Option(help="how late a missed run may still start; default 1d")
     ] = None,
+    run_timeout: Annotated[
+        str | None, typer.Option(help="end a run that takes longer (none by default)")
+    ] = None,
     sources: Annotated[str, typer.Option(help="comma list")] = ",".join(s.value for s in Source),
     source_dir: Annotated[
         str | None, typer.Option(help="recorded responses instead of the live vendors")
@@ -147,6 +150,7 @@ def create(
             overlap_policy=_policy(overlap_policy, "--overlap-policy"),
             catchup_window=_duration(catchup_window, "--catchup-window")
             or _setting(settings, "schedule_catchup_window", timedelta(days=1)),
+            run_timeout=_duration(run_timeout, "--run-timeout"),
             sources=_sources(sources),
             source_dir=source_dir,
             paused=paused,

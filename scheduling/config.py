@@ -35,6 +35,7 @@ class ScheduleConfig(BaseModel):
     window_overlap: timedelta = timedelta(hours=48)
     overlap_policy: ScheduleOverlapPolicy = ScheduleOverlapPolicy.SKIP
     catchup_window: timedelta = timedelta(days=1)
+    run_timeout: timedelta | None = None  # a stuck run under SKIP would hold back every next one
     sources: list[Source] = Field(default_factory=lambda: list(Source))
     source_dir: str | None = None
     paused: bool = False
@@ -85,7 +86,11 @@ def _check_names(config: ScheduleConfig) -> None:
 def _check_timing(config: ScheduleConfig) -> None:
     if config.cron is not None and config.interval is not None:
         raise InputError("give a cron or an interval, not both", where="--cron/--interval")
-    for option, value in (("--interval", config.interval), ("--period", config.period)):
+    for option, value in (
+        ("--interval", config.interval),
+        ("--period", config.period),
+        ("--run-timeout", config.run_timeout),
+    ):
         if value is not None and value <= timedelta(0):
             raise InputError(f"{value} must be longer than zero", where=option)
     if config.interval and config.period and config.interval != config.period:

@@ -31,6 +31,7 @@ def print_view(view: ScheduleView) -> None:
         ),
         ("overlap policy", view.overlap_policy),
         ("catch-up window", duration_text(view.catchup_window)),
+        ("run timeout", duration_text(view.run_timeout) if view.run_timeout else "none"),
         ("workflow ids", f"{view.workflow_id_prefix}-<scheduled time>"),
         (
             "state",

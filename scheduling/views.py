@@ -37,6 +37,7 @@ class ScheduleView(BaseModel):
     source_dir: str | None
     overlap_policy: str
     catchup_window: timedelta | None
+    run_timeout: timedelta | None
     paused: bool
     note: str | None
     actions_taken: int
@@ -94,6 +95,7 @@ async def schedule_view(client: Client, description: ScheduleDescription) -> Sch
         source_dir=request.source_dir,
         overlap_policy=schedule.policy.overlap.name,
         catchup_window=schedule.policy.catchup_window,
+        run_timeout=action.execution_timeout,
         paused=schedule.state.paused,
         note=schedule.state.note,
         actions_taken=info.num_actions,

@@ -31,12 +31,15 @@ def run(*args: str):
 
 def test_create_describe_backfill_and_delete(cli_settings: Settings, schedule_id: str):
     created = run(
-        "schedule", "create", "--schedule-id", schedule_id, "--interval", "6h", "--paused"
-    )
+        "schedule", "create", "--schedule-id", schedule_id, "--interval", "6h", "--paused",
+        "--run-timeout", "5h", "--catchup-window", "2h",
+    )  # fmt: skip
     assert created.exit_code == 0, created.output
     assert "every 6:00:00 (UTC)" in created.output
     assert "the 6h ending at its scheduled time" in created.output
     assert cli_settings.temporal_task_queue in created.output
+    assert "│ run timeout                │ 5h" in created.output
+    assert "│ catch-up window            │ 2h" in created.output
 
     described = run("schedule", "describe", "--schedule-id", schedule_id)
     assert "paused" in described.output
