@@ -82,6 +82,15 @@ def _run(call: Callable[[Client], Awaitable[T]]) -> T:
     return asyncio.run(go())
 
 
+def _timing(cron: str | None, interval: timedelta | None, settings: Settings) -> dict[str, Any]:
+    """The options when either is given (so `--interval` never meets a cron from settings);
+    otherwise the settings' cron or interval; with neither, the config's nightly default."""
+    if cron is None and interval is None:
+        cron = _setting(settings, "schedule_cron", None)
+        interval = None if cron else _setting(settings, "schedule_interval", None)
+    return {"cron": cron, "interval": interval}
+
+
 def _duration(text: str | None, option: str) -> timedelta | None:
     return parse_duration(text, option) if text else None
 

@@ -80,3 +80,19 @@ def test_an_unreachable_server_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     result = run("schedule", "list")
     assert result.exit_code == 1
     assert "cannot reach Temporal at 127.0.0.1:1" in result.output
+
+
+def test_a_timing_option_replaces_the_settings_timing_instead_of_meeting_it():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    configured = SimpleNamespace(schedule_cron="0 3 * * *", schedule_interval=None)
+    timing = scheduling.cli._timing
+    assert timing(None, timedelta(hours=6), configured) == {
+        "cron": None,
+        "interval": timedelta(hours=6),
+    }
+    assert timing(None, None, configured) == {"cron": "0 3 * * *", "interval": None}
+    by_interval = SimpleNamespace(schedule_cron=None, schedule_interval=timedelta(hours=1))
+    assert timing(None, None, by_interval) == {"cron": None, "interval": timedelta(hours=1)}
+    assert timing("0 1 * * *", None, by_interval) == {"cron": "0 1 * * *", "interval": None}
