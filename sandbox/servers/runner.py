@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.faults import FaultInjector, FaultPlan
-from sandbox.servers import plaid, stripe
+from sandbox.servers import plaid, shopify, stripe
 from sandbox.servers.host import VendorHost
 
 
@@ -46,6 +46,7 @@ class Sandbox:
         data: Any,
         faults: FaultPlan | None = None,
         credentials: Credentials | None = None,
+        shopify_bucket: tuple[int, float] = (40, 2.0),
     ) -> None:
         self.credentials = credentials or Credentials()
         self.faults = FaultInjector(faults)
@@ -62,9 +63,19 @@ class Sandbox:
             c.plaid_access_token,
             getattr(data, "plaid_accounts", None),
         )
+        shop = getattr(data, "shopify", None) or {}
+        self.shopify = shopify.ShopifyState(
+            shop.get("orders", []),
+            shop.get("customers", []),
+            c.shopify_access_token,
+            shopify.LeakyBucket(shopify_bucket[0], shopify_bucket[1]),
+        )
         self.hosts: dict[str, VendorHost] = {
             "plaid": VendorHost(
                 "plaid", plaid.build_app(self.plaid, self.faults), plaid.fault_response, self.faults
+            ),
+            "shopify": VendorHost(
+                "shopify", shopify.build_app(self.shopify), shopify.fault_response, self.faults
             ),
             "stripe": VendorHost(
                 "stripe", stripe.build_app(self.stripe), stripe.fault_response, self.faults
@@ -85,6 +96,9 @@ class Sandbox:
             "PLAID_ACCESS_TOKEN": c.plaid_access_token,
             "STRIPE_API_BASE": self.urls["stripe"],
             "STRIPE_API_KEY": c.stripe_api_key,
+            "SHOPIFY_SHOP_URL": self.urls["shopify"],
+            "SHOPIFY_ACCESS_TOKEN": c.shopify_access_token,
+            "SHOPIFY_API_VERSION": c.shopify_api_version,
         }
 
     def start(self) -> Sandbox:
@@ -116,11 +130,12 @@ class Sandbox:
         await asyncio.to_thread(self.stop)
 
 
-def run_sandbox(
-    data: Any, faults: FaultPlan | None = None, credentials: Credentials | None = None
-) -> Sandbox:
-    """`async with run_sandbox(data) as sb:` (or plain `with`) serves `data` until the block ends."""
-    return Sandbox(data, faults, credentials)
+def run_sandbox(data: Any, faults: FaultPlan | None = None, **options: Any) -> Sandbox:
+    """`async with run_sandbox(data) as sb:` (or plain `with`) serves `data` until the block ends.
+
+    `options` are `Sandbox`'s: `credentials`, `shopify_bucket=(size, leak_per_second)`, ...
+    """
+    return Sandbox(data, faults, **options)
 
 
 def serve_forever(seed: int = 0, orders: int = 200, stop: threading.Event | None = None) -> None:

@@ -1,0 +1,242 @@
+"""A loopback Shopify Admin REST API: orders and customers, order updates and order metafields.
+
+Paths carry the API version (`/admin/api/2024-10/orders.json`). Auth is the
+`X-Shopify-Access-Token` header (401 `{"errors": "[API] Invalid API key or access token ..."}`).
+Every answer carries `X-Shopify-Shop-Api-Call-Limit: n/40` from a leaky bucket (40 calls, leaking
+2 per second, per token); a request into a full bucket gets 429 with `Retry-After`. Lists paginate
+with `Link` headers (see `shopify_listing`). Write-back: `PUT orders/{id}.json` (note, tags, ...)
+and `POST orders/{id}/metafields.json`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from sandbox.faults import Fault
+from sandbox.servers.host import json_response
+from sandbox.servers.shopify_listing import ShopifyError, filters_of, matches, page
+
+VERSION = r"(?:\d{4}-\d{2}|unstable)"
+UPDATABLE = {
+    "note",
+    "tags",
+    "email",
+    "phone",
+    "note_attributes",
+    "buyer_accepts_marketing",
+    "shipping_address",
+}
+INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
+THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+
+
+class LeakyBucket:
+    """Shopify's REST rate limit: each call fills one unit; the bucket leaks `leak_rate` per second."""
+
+    def __init__(self, size: int = 40, leak_rate: float = 2.0) -> None:
+        self.size, self.leak_rate = size, leak_rate
+        self.level, self.at = 0.0, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.level = max(0.0, self.level - (now - self.at) * self.leak_rate)
+        self.at = now
+        if self.level + 1 > self.size:
+            return False
+        self.level += 1
+        return True
+
+    def header(self) -> str:
+        return f"{min(self.size, int(-(-self.level // 1)))}/{self.size}"
+
+
+class ShopifyState:
+    def __init__(
+        self,
+        orders: list[dict[str, Any]],
+        customers: list[dict[str, Any]],
+        access_token: str,
+        bucket: LeakyBucket | None = None,
+    ) -> None:
+        self.access_token = access_token
+        self.lock = threading.Lock()
+        self.orders = {int(o["id"]): copy.deepcopy(o) for o in orders}
+        self.customers = {int(c["id"]): copy.deepcopy(c) for c in customers}
+        self.metafields: dict[int, list[dict[str, Any]]] = {}
+        self.bucket = bucket or LeakyBucket()
+        self._metafield_ids = itertools.count(1_069_228_900)
+
+    def update_order(self, order_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        order = self._order(order_id)
+        order.update({k: v for k, v in changes.items() if k in UPDATABLE})
+        order["updated_at"] = _now()
+        return order
+
+    def add_metafield(self, order_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+        self._order(order_id)
+        missing = [k for k in ("namespace", "key", "value", "type") if fields.get(k) in (None, "")]
+        if missing:
+            raise ShopifyError(422, {k: ["can't be blank"] for k in missing})
+        existing = self.metafields.setdefault(order_id, [])
+        if any(
+            m["namespace"] == fields["namespace"] and m["key"] == fields["key"] for m in existing
+        ):
+            raise ShopifyError(
+                422, {"key": ["must be unique within this namespace on this resource"]}
+            )
+        metafield_id, now = next(self._metafield_ids), _now()
+        metafield = {
+            "id": metafield_id,
+            "namespace": fields["namespace"],
+            "key": fields["key"],
+            "value": fields["value"],
+            "type": fields["type"],
+            "description": fields.get("description"),
+            "owner_id": order_id,
+            "owner_resource": "order",
+            "created_at": now,
+            "updated_at": now,
+            "admin_graphql_api_id": f"gid://shopify/Metafield/{metafield_id}",
+        }
+        existing.append(metafield)
+        return metafield
+
+    def _order(self, order_id: int) -> dict[str, Any]:
+        if order_id not in self.orders:
+            raise ShopifyError(404, "Not Found")
+        return self.orders[order_id]
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "-00:00")
+
+
+def fault_response(kind: str, fault: Fault) -> tuple[int, Any, dict[str, str]]:
+    if kind == "rate_limit":
+        return 429, {"errors": THROTTLED}, {"Retry-After": f"{float(fault.retry_after):.1f}"}
+    return 500, {"errors": "Internal Server Error"}, {}
+
+
+def _fields(record: dict[str, Any], params: dict[str, str]) -> dict[str, Any]:
+    if "fields" not in params:
+        return record
+    wanted = [f.strip() for f in params["fields"].split(",")]
+    return {k: record[k] for k in wanted if k in record}
+
+
+def _links(request: Request, tokens: dict[str, str], limit: str | None) -> dict[str, str]:
+    if not tokens:
+        return {}
+    base = str(request.url.replace(query=""))
+    suffix = f"&limit={limit}" if limit else ""
+    return {
+        "Link": ", ".join(
+            f'<{base}?page_info={token}{suffix}>; rel="{rel}"'
+            for rel, token in reversed(tokens.items())
+        )
+    }
+
+
+async def _json(request: Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ShopifyError(400, {"error": "822: unexpected token at request body"}) from None
+    if not isinstance(body, dict):
+        raise ShopifyError(400, {"error": "body must be a JSON object"})
+    return body
+
+
+def build_app(state: ShopifyState) -> Starlette:
+    def endpoint(handler):
+        async def wrapped(request: Request) -> Response:
+            if not re.fullmatch(VERSION, request.path_params["version"]):
+                return json_response({"errors": "Not Found"}, 404)
+            if request.headers.get("x-shopify-access-token") != state.access_token:
+                return json_response({"errors": INVALID_TOKEN}, 401)
+            with state.lock:
+                allowed, call_limit = state.bucket.take(), state.bucket.header()
+            headers = {
+                "X-Shopify-Shop-Api-Call-Limit": call_limit,
+                "X-Shopify-API-Version": request.path_params["version"],
+            }
+            if not allowed:
+                return json_response({"errors": THROTTLED}, 429, {**headers, "Retry-After": "2.0"})
+            try:
+                body = await _json(request) if request.method in ("PUT", "POST") else None
+                with state.lock:
+                    status, payload, extra = handler(request, body)
+                return json_response(payload, status, {**headers, **extra})
+            except ShopifyError as error:
+                return json_response({"errors": error.errors}, error.status, headers)
+
+        return wrapped
+
+    def lister(resource: str):
+        def handle(request: Request, _: Any) -> tuple[int, Any, dict[str, str]]:
+            params = dict(request.query_params)
+            records = list((state.orders if resource == "orders" else state.customers).values())
+            items, tokens = page(records, params, resource)
+            body = {resource: [_fields(r, params) for r in items]}
+            return 200, body, _links(request, tokens, params.get("limit"))
+
+        return handle
+
+    def order_id(request: Request) -> int:
+        return int(request.path_params["id"])
+
+    def get_order(request: Request, _: Any):
+        return (
+            200,
+            {"order": _fields(state._order(order_id(request)), dict(request.query_params))},
+            {},
+        )
+
+    def put_order(request: Request, body: dict[str, Any]):
+        if not isinstance(body.get("order"), dict):
+            raise ShopifyError(400, {"order": "Required parameter missing or invalid"})
+        return 200, {"order": state.update_order(order_id(request), body["order"])}, {}
+
+    def order_count(request: Request, _: Any):
+        filters = filters_of("orders", dict(request.query_params))
+        return 200, {"count": sum(1 for o in state.orders.values() if matches(o, filters))}, {}
+
+    def list_metafields(request: Request, _: Any):
+        state._order(order_id(request))
+        return 200, {"metafields": state.metafields.get(order_id(request), [])}, {}
+
+    def post_metafield(request: Request, body: dict[str, Any]):
+        if not isinstance(body.get("metafield"), dict):
+            raise ShopifyError(400, {"metafield": "Required parameter missing or invalid"})
+        return 201, {"metafield": state.add_metafield(order_id(request), body["metafield"])}, {}
+
+    prefix = "/admin/api/{version}"
+    routes = [
+        Route(prefix + "/orders.json", endpoint(lister("orders")), methods=["GET"]),
+        Route(prefix + "/orders/count.json", endpoint(order_count), methods=["GET"]),
+        Route(prefix + "/customers.json", endpoint(lister("customers")), methods=["GET"]),
+        Route(prefix + "/orders/{id:int}.json", endpoint(get_order), methods=["GET"]),
+        Route(prefix + "/orders/{id:int}.json", endpoint(put_order), methods=["PUT"]),
+        Route(
+            prefix + "/orders/{id:int}/metafields.json", endpoint(list_metafields), methods=["GET"]
+        ),
+        Route(
+            prefix + "/orders/{id:int}/metafields.json", endpoint(post_metafield), methods=["POST"]
+        ),
+    ]
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return json_response({"errors": "Not Found"}, 404)
+
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})

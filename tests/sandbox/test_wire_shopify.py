@@ -1,0 +1,138 @@
+"""ShopifyAPI (the official Python library) reads and writes against the sandbox, and the shapes
+the sandbox builds itself match Shopify's fixtures."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+import shopify
+
+from sandbox.servers import Sandbox
+
+FIXTURES = Path("/work/shared/vendor/shopify/shopify_python_api-fixtures")
+
+
+def fixture(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+class Data:
+    def __init__(self) -> None:
+        base = fixture("order.json")["order"]
+        orders = []
+        for i in range(12):
+            o = copy.deepcopy(base) | {
+                "id": 450_789_469 + i,
+                "name": f"#{1001 + i}",
+                "order_number": 1001 + i,
+            }
+            o["created_at"] = o["updated_at"] = f"2024-02-{1 + i:02d}T11:00:00-05:00"
+            orders.append(o)
+        self.shopify = {
+            "orders": orders,
+            "customers": fixture("customers_search.json")["customers"],
+        }
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(Data()) as sb:
+        yield sb
+
+
+@pytest.fixture
+def session(sandbox, monkeypatch):
+    """ShopifyAPI always builds https://<shop>.myshopify.com; these class settings make it build
+    http://127.0.0.1:<port> instead (a connector may equally set `ShopifyResource.site`)."""
+    monkeypatch.setattr(shopify.Session, "protocol", "http")
+    monkeypatch.setattr(shopify.Session, "myshopify_domain", "0.0.1")
+    monkeypatch.setattr(shopify.Session, "port", sandbox.hosts["shopify"].port)
+    session = shopify.Session("127.0.0.1", "2024-10", sandbox.credentials.shopify_access_token)
+    shopify.ShopifyResource.activate_session(session)
+    yield session
+    shopify.ShopifyResource.clear_session()
+
+
+def test_sdk_pages_through_all_orders_once(sandbox, session):
+    page = shopify.Order.find(limit=5, status="any")
+    ids = [o.id for o in page]
+    while page.has_next_page():
+        page = page.next_page()
+        ids += [o.id for o in page]
+    assert sorted(ids) == sorted(o["id"] for o in Data().shopify["orders"])
+    assert len(ids) == len(set(ids))
+
+
+def test_sdk_reads_nested_order_fields(session):
+    order = shopify.Order.find(450_789_469)
+    assert order.total_price == "409.94"
+    assert order.line_items[0].price == "199.00"
+    assert order.customer.email == "bob.norman@hostmail.com"
+
+
+def test_sdk_saves_note_and_tags(session):
+    order = shopify.Order.find(450_789_470)
+    order.note, order.tags = "Accord: payout matched", "accord"
+    assert order.save()
+    assert shopify.Order.find(450_789_470).tags == "accord"
+
+
+def test_sdk_adds_and_lists_metafields(session):
+    order = shopify.Order.find(450_789_471)
+    metafield = order.add_metafield(
+        shopify.Metafield(
+            {"namespace": "accord", "key": "run", "value": "r1", "type": "single_line_text_field"}
+        )
+    )
+    assert metafield.id and [m.key for m in order.metafields()] == ["run"]
+
+
+def test_sdk_reads_customers_and_counts(session):
+    assert [c.email for c in shopify.Customer.find()] == [
+        c["email"] for c in fixture("customers_search.json")["customers"]
+    ]
+    assert shopify.Order.count(status="any") == 12
+
+
+def test_sdk_raises_unauthorized_for_a_wrong_token(sandbox, session):
+    shopify.ShopifyResource.headers["X-Shopify-Access-Token"] = "shpat_wrong"
+    from pyactiveresource.connection import UnauthorizedAccess
+
+    with pytest.raises(UnauthorizedAccess):
+        shopify.Order.find()
+
+
+def test_envelopes_and_built_objects_match_the_fixtures(sandbox):
+    base, token = (
+        sandbox.urls["shopify"] + "/admin/api/2024-10",
+        sandbox.credentials.shopify_access_token,
+    )
+    headers = {"X-Shopify-Access-Token": token}
+    orders = httpx.get(base + "/orders.json", headers=headers).json()
+    assert list(orders) == list(fixture("orders.json")) == ["orders"]
+    assert set(orders["orders"][0]) == set(fixture("order.json")["order"])
+    single = httpx.get(base + "/orders/450789469.json", headers=headers).json()
+    assert list(single) == list(fixture("order.json")) == ["order"]
+    assert list(httpx.get(base + "/customers.json", headers=headers).json()) == list(
+        fixture("customers_search.json")
+    )
+    field = {
+        "namespace": "contact",
+        "key": "email",
+        "value": "123@example.com",
+        "type": "single_line_text_field",
+    }
+    created = httpx.post(
+        base + "/orders/450789469/metafields.json", headers=headers, json={"metafield": field}
+    ).json()
+    expected = set(fixture("metafield.json")["metafields"]) - {"value_type"} | {
+        "type"
+    }  # value_type became type in 2021-10
+    assert expected <= set(created["metafield"])
+    assert set(
+        httpx.get(base + "/orders/450789469/metafields.json", headers=headers).json()
+    ) == set(fixture("metafields.json"))
