@@ -28,7 +28,6 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from quickbooks.exceptions import AuthorizationException, ValidationException
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -37,6 +36,7 @@ from activities import writeback_quickbooks as qbo
 from activities.writeback_quickbooks import Pushed, QuickBooksWriter
 from activities.writeback_shopify import ShopifyWriter
 from approvals.config import ApprovalConfig
+from connectors.errors import VendorAuthError, VendorRequestError
 from ledger import outbox
 from models.approvals import ApplyInput, ApplyResult, ApplyStatus
 from models.records import BankTransaction, Invoice, Order, SourceRef
@@ -113,16 +113,12 @@ class WritebackActivities:
                 return await asyncio.to_thread(
                     writer.apply, c.object_id, c.field, c.to_value or "", marker
                 )
-        except AuthorizationException as error:
+        except VendorAuthError as error:
             raise ApplicationError(
-                f"QuickBooks refused our credentials: {error}",
-                type="VendorAuthError",
-                non_retryable=True,
+                str(error), type="VendorAuthError", non_retryable=True
             ) from error
-        except ValidationException as error:
-            return Pushed(
-                ApplyStatus.FAILED, f"QuickBooks refused: {error.message} {error.detail}".strip()
-            )
+        except VendorRequestError as error:
+            return Pushed(ApplyStatus.FAILED, f"refused: {error}")
         return Pushed(ApplyStatus.FAILED, f"no write-back for {c.system} {c.object_type} {c.field}")
 
     def _need(self, writer, name: str):
@@ -141,19 +137,19 @@ class WritebackActivities:
         if c.object_type in ("Invoice", "Bill") and field in TOTAL_FIELDS and c.object_id:
             if c.to_value is None:
                 return Pushed(ApplyStatus.FAILED, "no new total proposed")
-            return await asyncio.to_thread(
-                qbo.set_total, writer, c.object_type, c.object_id, c.from_value, c.to_value, c.id
+            return await qbo.set_total(
+                writer, c.object_type, c.object_id, c.from_value, c.to_value, c.id
             )
         if c.object_type == "Invoice" and (field in CREATE_FIELDS or not c.object_id):
             body = _json_body(c.to_value) or await self._invoice_body(request)
             if isinstance(body, Pushed):
                 return body
-            return await asyncio.to_thread(qbo.create_invoice, writer, body, c.id)
+            return await qbo.create_invoice(writer, body, c.id)
         if c.object_type == "Payment" and field in CREATE_FIELDS:
             body = _json_body(c.to_value) or await self._payment_body(request)
             if isinstance(body, Pushed):
                 return body
-            return await asyncio.to_thread(qbo.record_payment, writer, body, c.id)
+            return await qbo.record_payment(writer, body, c.id)
         return Pushed(ApplyStatus.FAILED, f"no QuickBooks write-back for {c.object_type} {c.field}")
 
     async def _invoice_body(self, request: ApplyInput) -> dict | Pushed:

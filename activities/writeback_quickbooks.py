@@ -1,4 +1,4 @@
-"""Corrections pushed to QuickBooks Online through python-quickbooks' client.
+"""Corrections pushed to QuickBooks Online's Accounting REST API (requestid, SyncToken).
 
 Every write carries the correction id as QBO's `requestid` (QBO answers a repeated requestid with
 the first response and writes nothing twice). Every write is preceded by a read that decides it:
@@ -8,7 +8,7 @@ the first response and writes nothing twice). Every write is preceded by a read 
   the record meanwhile: read again and decide again, never overwrite blindly;
 - an invoice is created only if no invoice with its DocNumber exists; a payment only while the
   invoices it pays still carry a balance.
-Blocking SDK calls: the activity runs these in a thread.
+
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import simplejson
-from quickbooks import QuickBooks
-from quickbooks.exceptions import QuickbooksException
 
+from connectors.errors import TransientVendorError, VendorRequestError
+from connectors.quickbooks import MINOR_VERSION, VENDOR, QuickBooksConnector, qbo_error
 from models.approvals import ApplyStatus
 
-STALE_OBJECT = 5010
+STALE_OBJECT = "5010"
 MAX_STALE_RETRIES = 3
 
 
@@ -42,47 +43,56 @@ class Pushed:
 
 
 class QuickBooksWriter:
-    """Reads and writes QBO entities with exact decimals and the `intuit_tid` of each response."""
+    """Reads and writes QBO entities with exact decimals, keeping each response's `intuit_tid`.
 
-    def __init__(self, qb: QuickBooks, *, api_url: str | None = None) -> None:
-        self.qb = qb
-        self.api_url = (api_url or qb.api_url).rstrip("/")
+    It shares the fetch connector's HTTP client and OAuth (`QuickBooksAuth`), so one owner
+    refreshes and rotates the tokens: a second OAuth session (python-quickbooks' own) would rotate
+    the refresh token out from under the fetcher.
+    """
+
+    def __init__(self, connector: QuickBooksConnector) -> None:
+        self.connector = connector
         self.last_tid: str | None = None
 
-    def _call(self, method: str, path: str, body: str | None = None, **params: str) -> dict:
-        params = {"minorversion": str(self.qb.minorversion), **params}
-        headers = {"Accept": "application/json"}
-        if body is not None:
-            headers["Content-Type"] = (
-                "application/json" if body.startswith("{") else "application/text"
-            )
-        url = f"{self.api_url}/company/{self.qb.company_id}/{path}"
-        response = self.qb.process_request(
-            method, url, headers=headers, params=params, data=body or ""
-        )
-        self.last_tid = response.headers.get("intuit_tid")
-        if response.status_code == 401:
-            raise QuickbooksException("authentication failed", 401, response.text)
-        result = json.loads(response.text, parse_float=Decimal)
-        if "Fault" in result:
-            QuickBooks.handle_exceptions(result["Fault"])
-        if response.status_code >= 400:
-            raise QuickbooksException(
-                f"HTTP {response.status_code}", response.status_code, response.text
-            )
-        return result
+    async def _call(self, method: str, path: str, body: str | None = None, **params: str) -> dict:
+        c = self.connector
+        url = f"{c.config.api_base}/v3/company/{c.config.realm_id}/{path}"
+        params = {"minorversion": MINOR_VERSION, **params}
+        for attempt in range(2):  # a 401 gets one fresh token, then it is the credentials
+            token = await c.auth.access_token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            if body is not None:
+                headers["Content-Type"] = (
+                    "application/json" if body.startswith("{") else "application/text"
+                )
+            try:
+                response = await c.http.request(
+                    method, url, params=params, headers=headers, content=body
+                )
+            except httpx.TransportError as error:
+                raise TransientVendorError(
+                    VENDOR, "connection", f"{method} {path}: {error!r}"
+                ) from error
+            if response.status_code == 401 and attempt == 0:
+                await c.auth.rejected(token)
+                continue
+            self.last_tid = response.headers.get("intuit_tid")
+            if response.status_code != 200:
+                raise qbo_error(response)
+            return json.loads(response.content, parse_float=Decimal)
+        raise AssertionError("unreachable")
 
-    def read(self, entity: str, entity_id: str) -> dict:
-        return self._call("GET", f"{entity.lower()}/{entity_id}")[entity]
+    async def read(self, entity: str, entity_id: str) -> dict:
+        return (await self._call("GET", f"{entity.lower()}/{entity_id}"))[entity]
 
-    def query(self, sql: str) -> list[dict]:
-        result = self._call("POST", "query", sql)
+    async def query(self, sql: str) -> list[dict]:
+        result = await self._call("GET", "query", None, query=sql)
         entity = sql.split(" FROM ", 1)[1].split()[0]
         return result.get("QueryResponse", {}).get(entity, [])
 
-    def write(self, entity: str, body: dict, request_id: str) -> dict:
+    async def write(self, entity: str, body: dict, request_id: str) -> dict:
         text = simplejson.dumps(body, use_decimal=True)
-        return self._call("POST", entity.lower(), text, requestid=request_id)[entity]
+        return (await self._call("POST", entity.lower(), text, requestid=request_id))[entity]
 
 
 def _money(value: Any) -> Decimal:
@@ -106,7 +116,7 @@ def _adjusted_lines(record: dict, target: Decimal) -> list[dict]:
     return lines
 
 
-def set_total(
+async def set_total(
     writer: QuickBooksWriter,
     entity: str,
     entity_id: str,
@@ -117,7 +127,7 @@ def set_total(
     """Correct an invoice's or bill's total, only from the value it was proposed against."""
     target = _money(after)
     for _ in range(MAX_STALE_RETRIES):
-        record = writer.read(entity, entity_id)
+        record = await writer.read(entity, entity_id)
         current = _money(record["TotalAmt"])
         snapshot = {"TotalAmt": str(current), "SyncToken": record.get("SyncToken")}
         if current == target:
@@ -145,9 +155,9 @@ def set_total(
             "TotalAmt": target,
         }
         try:
-            saved = writer.write(entity, body, request_id)
-        except QuickbooksException as error:
-            if error.error_code == STALE_OBJECT:
+            saved = await writer.write(entity, body, request_id)
+        except VendorRequestError as error:
+            if error.code == STALE_OBJECT:
                 continue  # someone changed it meanwhile: read again and decide again
             raise
         done = {"TotalAmt": str(saved.get("TotalAmt")), "SyncToken": saved.get("SyncToken")}
@@ -157,11 +167,11 @@ def set_total(
     )
 
 
-def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
+async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
     """Create a missing invoice unless one with its DocNumber exists already."""
     doc = str(body.get("DocNumber") or "")
     if doc:
-        found = writer.query(
+        found = await writer.query(
             f"SELECT * FROM Invoice WHERE DocNumber = '{doc.replace(chr(39), '')}'"
         )
         if found:
@@ -174,22 +184,22 @@ def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pus
                 None,
                 _brief(inv),
             )
-    saved = writer.write("Invoice", body, request_id)
+    saved = await writer.write("Invoice", body, request_id)
     return Pushed(ApplyStatus.APPLIED, "", saved["Id"], writer.last_tid, None, _brief(saved))
 
 
-def record_payment(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
+async def record_payment(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
     """Record a Payment applying a deposit to invoices, unless they are already paid."""
     invoice_ids = [
         linked["TxnId"] for line in body.get("Line", []) for linked in line.get("LinkedTxn", [])
     ]
-    balances = {i: _money(writer.read("Invoice", i)["Balance"]) for i in invoice_ids}
+    balances = {i: _money((await writer.read("Invoice", i))["Balance"]) for i in invoice_ids}
     before = {"balances": {k: str(v) for k, v in balances.items()}}
     if invoice_ids and all(b == 0 for b in balances.values()):
         return Pushed(
             ApplyStatus.APPLIED, "invoices already paid", None, writer.last_tid, before, before
         )
-    saved = writer.write("Payment", body, request_id)
+    saved = await writer.write("Payment", body, request_id)
     return Pushed(ApplyStatus.APPLIED, "", saved["Id"], writer.last_tid, before, _brief(saved))
 
 

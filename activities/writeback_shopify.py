@@ -2,24 +2,30 @@
 
 An order's `note`, its `tags` (added, never removed) and a metafield `accord.reconciliation`
 marking the reconciliation. Shopify takes no idempotency key on these calls, so each is decided
-by a read first: a value already there is not written again. ShopifyAPI keeps its session in
-class attributes; calls hold a lock while a session is active.
+by a read first: a value already there is not written again. Requests go through ShopifyAPI's
+`ShopifyConnection` built per call from the connector's site (as the fetch connector does), so no
+global ShopifyAPI session is shared between threads.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
-import threading
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
 
-import shopify
+import pyactiveresource.connection as arc
+from shopify.base import ShopifyConnection
 
 from activities.writeback_quickbooks import Pushed
+from connectors.errors import TransientVendorError
+from connectors.shopify import ShopifyConfig, shopify_error
 from models.approvals import ApplyStatus
 
 METAFIELD_NAMESPACE = "accord"
 METAFIELD_KEY = "reconciliation"
 FIELDS = ("note", "tags", "metafield")
-_lock = threading.Lock()
 
 
 def _tags(value: str | None) -> list[str]:
@@ -27,66 +33,88 @@ def _tags(value: str | None) -> list[str]:
 
 
 class ShopifyWriter:
-    def __init__(self, session: shopify.Session) -> None:
-        self.session = session
+    def __init__(self, config: ShopifyConfig) -> None:
+        self.config = config
+        self.base = urlsplit(config.site).path
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
+        connection = ShopifyConnection(self.config.site, timeout=60)
+        headers = {"X-Shopify-Access-Token": self.config.access_token}
+        url = f"{self.base}/{path}"
+        try:
+            if method == "GET":
+                response = connection.get(url, headers)
+            else:
+                headers["Content-Type"] = "application/json"
+                data = json.dumps(body).encode()
+                response = getattr(connection, method.lower())(url, headers, data)
+        except arc.Error as error:
+            raise shopify_error(error) from error
+        except (OSError, http.client.HTTPException) as error:
+            raise TransientVendorError(
+                "shopify", "connection", f"{method} {url}: {error!r}"
+            ) from error
+        return json.loads(response.body, parse_float=Decimal)
 
     def apply(self, order_id: str, field: str, value: str, marker: dict) -> Pushed:
         if field not in FIELDS:
             return Pushed(
                 ApplyStatus.FAILED, f"Shopify orders take note, tags or metafield, not {field!r}"
             )
-        with _lock:
-            shopify.ShopifyResource.activate_session(self.session)
-            try:
-                return self._apply(order_id, field, value, marker)
-            finally:
-                shopify.ShopifyResource.clear_session()
-
-    def _apply(self, order_id: str, field: str, value: str, marker: dict) -> Pushed:
-        order = shopify.Order.find(order_id)
-        before = {"note": order.attributes.get("note"), "tags": order.attributes.get("tags")}
+        order = self._call("GET", f"orders/{order_id}.json")["order"]
+        before = {"note": order.get("note"), "tags": order.get("tags")}
         if field == "metafield":
-            return self._metafield(order, value or json.dumps(marker), before)
+            return self._metafield(order_id, value or json.dumps(marker), before)
         if field == "note":
-            if (order.attributes.get("note") or "") == value:
+            if (order.get("note") or "") == value:
                 return Pushed(
                     ApplyStatus.APPLIED, "note already set", order_id, None, before, before
                 )
-            order.note = value
+            change = {"note": value}
         else:
-            current = _tags(order.attributes.get("tags"))
+            current = _tags(order.get("tags"))
             missing = [t for t in _tags(value) if t not in current]
             if not missing:
                 return Pushed(
                     ApplyStatus.APPLIED, "tags already there", order_id, None, before, before
                 )
-            order.tags = ", ".join(current + missing)
-        if not order.save():
-            return Pushed(
-                ApplyStatus.FAILED, f"Shopify refused: {order.errors.full_messages()}", order_id
-            )
-        after = {"note": order.attributes.get("note"), "tags": order.attributes.get("tags")}
-        return Pushed(ApplyStatus.APPLIED, "", order_id, None, before, after)
-
-    def _metafield(self, order, value: str, before: dict) -> Pushed:
-        order_id = str(order.id)
-        try:
-            existing = [
-                m
-                for m in order.metafields()
-                if m.namespace == METAFIELD_NAMESPACE and m.key == METAFIELD_KEY
-            ]
-        except Exception:  # a shop that cannot list metafields: write, Shopify upserts by key
-            existing = []
-        if existing and existing[0].value == value:
-            return Pushed(
-                ApplyStatus.APPLIED, "metafield already set", order_id, None, before, before
-            )
-        field = shopify.Metafield(
-            {"namespace": METAFIELD_NAMESPACE, "key": METAFIELD_KEY, "value": value, "type": "json"}
+            change = {"tags": ", ".join(current + missing)}
+        saved = self._call(
+            "PUT", f"orders/{order_id}.json", {"order": {"id": int(order_id), **change}}
         )
-        saved = order.add_metafield(field)
-        after = {**before, "metafield": value}
+        after = {"note": saved["order"].get("note"), "tags": saved["order"].get("tags")}
         return Pushed(
-            ApplyStatus.APPLIED, "", order_id, str(getattr(saved, "id", "")) or None, before, after
+            ApplyStatus.APPLIED, "", order_id, saved["order"].get("updated_at"), before, after
+        )
+
+    def _metafield(self, order_id: str, value: str, before: dict) -> Pushed:
+        listed = self._call("GET", f"orders/{order_id}/metafields.json").get("metafields", [])
+        mine = [
+            m for m in listed if (m["namespace"], m["key"]) == (METAFIELD_NAMESPACE, METAFIELD_KEY)
+        ]
+        if mine and mine[0]["value"] == value:
+            return Pushed(
+                ApplyStatus.APPLIED,
+                "metafield already set",
+                order_id,
+                str(mine[0]["id"]),
+                before,
+                before,
+            )
+        field = {
+            "namespace": METAFIELD_NAMESPACE,
+            "key": METAFIELD_KEY,
+            "value": value,
+            "type": "json",
+        }
+        saved = self._call("POST", f"orders/{order_id}/metafields.json", {"metafield": field})[
+            "metafield"
+        ]
+        return Pushed(
+            ApplyStatus.APPLIED,
+            "",
+            order_id,
+            str(saved["id"]),
+            before,
+            {**before, "metafield": value},
         )
