@@ -97,7 +97,7 @@ async def test_tags_pushed_once_then_answered_from_the_outbox(shop, sessions, ap
 async def test_after_a_crash_the_order_is_read_and_nothing_is_written_again(
     shop, sessions, approval_settings
 ):
-    host, state = shop
+    host, _state = shop
     d = tag_correction("accord-reconciled")
     run_id = await seed_run(sessions, [d])
     acts = activities(host, sessions, approval_settings)
