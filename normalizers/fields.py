@@ -24,6 +24,17 @@ def record_where(where: str, object_type: str, record_id: object) -> str:
     return where if label in where else f"{where}, {label}".lstrip(", ")
 
 
+def record_fields(payload: Any, *, where: str, object_type: str, id_field: str) -> Fields:
+    """A record's fields, located by its id; the id is checked first, as every error names it."""
+    if not isinstance(payload, dict):
+        raise InputError(f"{object_type} is not a JSON object", where=where)
+    record_id = payload.get(id_field)
+    if isinstance(record_id, bool) or not isinstance(record_id, str | int) or record_id == "":
+        place = record_where(where, object_type, "(no id)")
+        raise InputError(f"missing required field {id_field}", where=f"{place}, field {id_field}")
+    return Fields(payload, record_where(where, object_type, record_id))
+
+
 class Fields:
     """Typed, located access to one JSON object (a record, or a part of one)."""
 

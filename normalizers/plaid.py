@@ -11,7 +11,7 @@ from typing import Any
 from models.errors import InputError
 from models.money import CURRENCY_EXPONENTS
 from models.records import BankTransaction, CanonicalRecord, CanonicalStatus, Source, SourceRef
-from normalizers.fields import Fields, record_where
+from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of
 
 TRANSACTION = "transaction"
@@ -46,8 +46,7 @@ def normalize(object_type: str, payload: Any, *, where: str) -> list[CanonicalRe
 
 
 def transaction(payload: Any, *, where: str) -> BankTransaction:
-    record_id = payload.get("transaction_id") if isinstance(payload, dict) else None
-    f = Fields(payload, record_where(where, TRANSACTION, record_id))
+    f = record_fields(payload, where=where, object_type=TRANSACTION, id_field="transaction_id")
     currency = transaction_currency(f)
     pending = f.flag("pending")
     return BankTransaction(

@@ -26,7 +26,7 @@ from models.records import (
     SourceRef,
     Vendor,
 )
-from normalizers.fields import Fields, record_where
+from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of
 
 HOME_CURRENCY = "USD"
@@ -72,8 +72,7 @@ def normalize(
     reader = READERS.get(object_type)
     if reader is None:
         raise InputError(f"unknown QuickBooks entity {object_type!r}", where=where)
-    record_id = payload.get("Id") if isinstance(payload, dict) else None
-    f = Fields(payload, record_where(where, object_type, record_id))
+    f = record_fields(payload, where=where, object_type=object_type, id_field="Id")
     return [reader(f, home_currency)]
 
 

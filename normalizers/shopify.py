@@ -20,7 +20,7 @@ from models.records import (
     Source,
     SourceRef,
 )
-from normalizers.fields import Fields, record_where
+from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of
 
 PAGE_TYPES = {"orders": "order", "customers": "customer"}
@@ -54,8 +54,7 @@ def normalize(object_type: str, payload: Any, *, where: str) -> list[CanonicalRe
     reader = READERS.get(object_type)
     if reader is None:
         raise InputError(f"unknown Shopify object type {object_type!r}", where=where)
-    record_id = payload.get("id") if isinstance(payload, dict) else None
-    return reader(Fields(payload, record_where(where, object_type, record_id)))
+    return reader(record_fields(payload, where=where, object_type=object_type, id_field="id"))
 
 
 def ref(f: Fields, object_type: str) -> SourceRef:

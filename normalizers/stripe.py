@@ -22,7 +22,7 @@ from models.records import (
     Source,
     SourceRef,
 )
-from normalizers.fields import Fields, record_where
+from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of
 
 PAGE_TYPES = {
@@ -73,8 +73,7 @@ def normalize(object_type: str, payload: Any, *, where: str) -> list[CanonicalRe
     reader = READERS.get(object_type)
     if reader is None:
         raise InputError(f"unknown Stripe object type {object_type!r}", where=where)
-    record_id = payload.get("id") if isinstance(payload, dict) else None
-    f = Fields(payload, record_where(where, object_type, record_id))
+    f = record_fields(payload, where=where, object_type=object_type, id_field="id")
     declared = f.get("object")
     if declared is not None and declared != object_type:
         raise f.fail("object", f"expected a Stripe {object_type}, got {declared!r}")
