@@ -81,3 +81,23 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
             AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
         )
     return sorted(missing)
+
+
+async def _register_from_settings() -> None:
+    from runtime.client import connect_temporal
+    from runtime.settings import get_settings
+
+    settings = get_settings()
+    if not settings.temporal_address:
+        raise SystemExit("TEMPORAL_ADDRESS is not set; the embedded server registers these itself")
+    client = await connect_temporal(
+        settings.temporal_address, settings.temporal_namespace, settings=settings
+    )
+    added = await register_search_attributes(client, settings.temporal_namespace)
+    print(f"search attributes added: {', '.join(added) or 'none (all present)'}")
+
+
+if __name__ == "__main__":
+    import asyncio
+
+    asyncio.run(_register_from_settings())
