@@ -7,15 +7,14 @@ value of the right type or raises `InputError` whose `where` ends in `field <pat
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from models.errors import InputError
 from models.money import currency_code, from_minor_units, parse_amount
-
-MISSING = object()
 
 
 def record_where(where: str, object_type: str, record_id: object) -> str:
@@ -132,7 +131,7 @@ class Fields:
             raise self.fail(path, f"{path} {raw!r} is not finite")
         return value
 
-    def date(self, path: str, *, required: bool = False) -> date | None:
+    def date(self, path: str, *, required: bool = False) -> dt.date | None:
         """A calendar date given as `YYYY-MM-DD`; it stays a date (no time zone to guess)."""
         raw = self.require(path) if required else self.get(path)
         if raw is None:
@@ -140,7 +139,7 @@ class Fields:
         if not isinstance(raw, str) or len(raw) != 10:
             raise self.fail(path, f"{path} {raw!r} is not a date (YYYY-MM-DD)")
         try:
-            return date.fromisoformat(raw)
+            return dt.date.fromisoformat(raw)
         except ValueError:
             raise self.fail(path, f"{path} {raw!r} is not a date (YYYY-MM-DD)") from None
 
@@ -171,7 +170,7 @@ class Fields:
         except (OverflowError, OSError, ValueError):
             raise self.fail(path, f"{path} {raw!r} is out of range") from None
 
-    def unix_date(self, path: str, *, required: bool = False) -> date | None:
+    def unix_date(self, path: str, *, required: bool = False) -> dt.date | None:
         """A Stripe date-valued timestamp (midnight UTC of the day): the UTC calendar date."""
         moment = self.unix_instant(path, required=required)
         return None if moment is None else moment.date()

@@ -12,7 +12,7 @@ from models.errors import InputError
 from models.money import CURRENCY_EXPONENTS
 from models.records import BankTransaction, CanonicalRecord, CanonicalStatus, Source, SourceRef
 from normalizers.fields import Fields, record_fields
-from normalizers.pages import RawItem, expect_list, expect_object, items_of
+from normalizers.pages import Op, RawItem, expect_list, expect_object, items_of
 
 TRANSACTION = "transaction"
 PAGE_TYPES = {"transactions_sync": TRANSACTION}
@@ -34,7 +34,7 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
     items: list[RawItem] = []
     for key in SYNC_LISTS:
         records = expect_list(page.get(key, []), where=f"{where}, {key}", key=key)
-        op = "remove" if key == "removed" else "upsert"
+        op: Op = "remove" if key == "removed" else "upsert"
         items += items_of(records, TRANSACTION, "transaction_id", where=f"{where}, {key}", op=op)
     return items
 

@@ -57,7 +57,9 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
 def fault_message(fault: Any) -> str:
     if not isinstance(fault, dict):
         return str(fault)
-    errors = fault.get("Error") if isinstance(fault.get("Error"), list) else []
+    errors = fault.get("Error")
+    if not isinstance(errors, list):
+        errors = []
     said = "; ".join(
         f"{e.get('code')} {e.get('Message')}: {e.get('Detail')}"
         for e in errors
