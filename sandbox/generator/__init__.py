@@ -1,0 +1,30 @@
+"""The business generator: a realistic, seeded month of a small shop, in each vendor's wire format.
+
+    data = generate(seed=7, month=date(2026, 10, 1), orders=150)
+    write_recorded(data, Path("recorded"))   # the recorded-source directory + expected.json
+
+The same seed gives byte-identical output. docs/matching.md lists what is planted.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sandbox.generator.expected import Expected, ExpectedDiscrepancy, ExpectedMatch
+from sandbox.generator.month import build_month
+from sandbox.generator.recorded import write_recorded
+from sandbox.generator.render import VendorData, render
+
+__all__ = [
+    "Expected",
+    "ExpectedDiscrepancy",
+    "ExpectedMatch",
+    "VendorData",
+    "generate",
+    "write_recorded",
+]
+
+
+def generate(seed: int = 7, month: date = date(2026, 10, 1), orders: int = 150) -> VendorData:
+    """A month of the shop: `orders` storefront orders plus wholesale, bills and the planted cases."""
+    return render(build_month(seed, month, orders), seed)

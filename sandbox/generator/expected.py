@@ -1,0 +1,230 @@
+"""The planted truth: every match the month contains and every discrepancy planted in it.
+
+Written to `expected.json` for tests and the demo; the end-to-end test asserts the engine finds
+exactly these (docs/matching.md, "The planted month").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from models.records import Source, SourceRef
+from sandbox.generator.business import (
+    Bill,
+    BillPayment,
+    BookInvoice,
+    CardCharge,
+    Payout,
+    Person,
+    Sale,
+)
+from sandbox.generator.month import Month
+
+
+@dataclass
+class ExpectedMatch:
+    kind: str
+    records: list[SourceRef]
+    partial: bool = False
+
+
+@dataclass
+class ExpectedDiscrepancy:
+    field: str
+    severity: str
+    status: str
+    records: list[SourceRef]
+    scenario: str
+    discriminator: str = ""
+
+
+@dataclass
+class Expected:
+    matches: list[ExpectedMatch] = field(default_factory=list)
+    discrepancies: list[ExpectedDiscrepancy] = field(default_factory=list)
+    customers: list[list[SourceRef]] = field(default_factory=list)
+    scenarios: dict[str, list[SourceRef]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        def refs(items: list[SourceRef]) -> list[dict[str, str]]:
+            return [r.model_dump(mode="json") for r in items]
+
+        return {
+            "matches": [
+                {"kind": m.kind, "records": refs(m.records), "partial": m.partial}
+                for m in self.matches
+            ],
+            "discrepancies": [
+                {
+                    "field": d.field,
+                    "severity": d.severity,
+                    "status": d.status,
+                    "records": refs(d.records),
+                    "scenario": d.scenario,
+                    "discriminator": d.discriminator,
+                }
+                for d in self.discrepancies
+            ],
+            "customers": [refs(c) for c in self.customers],
+            "scenarios": {name: refs(items) for name, items in self.scenarios.items()},
+        }
+
+
+def ref(source: Source, type_: str, id_: object) -> SourceRef:
+    return SourceRef(source=source, type=type_, id=str(id_))
+
+
+def order_ref(s: Sale) -> SourceRef:
+    return ref(Source.SHOPIFY, "order", s.shopify_id)
+
+
+def charge_ref(c: CardCharge) -> SourceRef:
+    return ref(Source.STRIPE, "charge", c.id)
+
+
+def invoice_ref(i: BookInvoice) -> SourceRef:
+    return ref(Source.QUICKBOOKS, "Invoice", i.id)
+
+
+def bank_ref(line) -> SourceRef:
+    return ref(Source.PLAID, "transaction", line.id)
+
+
+def payout_ref(p: Payout) -> SourceRef:
+    return ref(Source.STRIPE, "payout", p.id)
+
+
+def member_refs(p: Payout) -> list[SourceRef]:
+    return [ref(Source.STRIPE, "balance_transaction", m.id) for m in p.members]
+
+
+def bill_ref(b: Bill) -> SourceRef:
+    return ref(Source.QUICKBOOKS, "Bill", b.id)
+
+
+def expected_for(month: Month) -> Expected:
+    out = Expected()
+    _sales(month, out)
+    _payouts(month, out)
+    _books(month, out)
+    _planted(month, out)
+    _customers(month, out)
+    return out
+
+
+def _sales(month: Month, out: Expected) -> None:
+    for sale in month.sales:
+        if sale.invoice:
+            out.matches.append(
+                ExpectedMatch("order_invoice", [order_ref(sale), invoice_ref(sale.invoice)])
+            )
+        if sale.charge:
+            out.matches.append(
+                ExpectedMatch("charge_order", [charge_ref(sale.charge), order_ref(sale)])
+            )
+
+
+def _payouts(month: Month, out: Expected) -> None:
+    for payout in month.payouts:
+        out.matches.append(
+            ExpectedMatch("payout_composition", [payout_ref(payout), *member_refs(payout)])
+        )
+        if deposit := month.payout_deposits.get(payout.id):
+            out.matches.append(
+                ExpectedMatch("payout_deposit", [payout_ref(payout), bank_ref(deposit)])
+            )
+
+
+def _books(month: Month, out: Expected) -> None:
+    for line, p in month.payments:
+        pay = ref(Source.QUICKBOOKS, "Payment", p.id)
+        out.matches.append(ExpectedMatch("deposit_payment", [bank_ref(line), pay]))
+        out.matches.append(ExpectedMatch("payment_invoices", [pay, *map(invoice_ref, p.invoices)]))
+    for line, paid in month.bill_deposits:
+        if isinstance(paid, BillPayment):
+            bp = ref(Source.QUICKBOOKS, "BillPayment", paid.id)
+            out.matches.append(ExpectedMatch("withdrawal_bill_payment", [bank_ref(line), bp]))
+            out.matches.append(ExpectedMatch("bill_payment_bill", [bp, *map(bill_ref, paid.bills)]))
+        else:
+            out.matches.append(ExpectedMatch("withdrawal_bill", [bank_ref(line), bill_ref(paid)]))
+    p = month.planted
+    line, invoices = p.ach_batch
+    out.matches.append(
+        ExpectedMatch("deposit_invoices", [bank_ref(line), *map(invoice_ref, invoices)])
+    )
+    line, invoice = p.partial_payment
+    out.matches.append(
+        ExpectedMatch("deposit_invoices", [bank_ref(line), invoice_ref(invoice)], partial=True)
+    )
+    line, bill = p.bill_typo
+    out.matches.append(ExpectedMatch("withdrawal_bill", [bank_ref(line), bill_ref(bill)]))
+
+
+def _planted(month: Month, out: Expected) -> None:
+    p = month.planted
+
+    def plant(
+        name: str,
+        field_: str,
+        severity: str,
+        records: list[SourceRef],
+        status: str = "open",
+        disc: str = "",
+    ) -> None:
+        out.discrepancies.append(ExpectedDiscrepancy(field_, severity, status, records, name, disc))
+        out.scenarios[name] = records
+
+    plant("missing_invoice", "existence", "high", [order_ref(p.missing_invoice)])
+    plant(
+        "total_mismatch",
+        "total",
+        "high",
+        [order_ref(p.total_mismatch), invoice_ref(p.total_mismatch.invoice)],
+    )
+    plant(
+        "status_mismatch",
+        "status",
+        "medium",
+        [order_ref(p.status_mismatch), invoice_ref(p.status_mismatch.invoice)],
+    )
+    plant("orphan_charge", "existence", "high", [charge_ref(p.orphan_charge)])
+    plant("missing_deposit", "existence", "high", [payout_ref(p.missing_deposit)])
+    plant("unexplained_deposit", "existence", "high", [bank_ref(p.unexplained_deposit)])
+    plant("bill_typo", "total", "high", [bank_ref(p.bill_typo[0]), bill_ref(p.bill_typo[1])])
+    line, candidates = p.ambiguous_deposit
+    plant(
+        "ambiguous_deposit",
+        "existence",
+        "medium",
+        [bank_ref(line), *map(invoice_ref, candidates)],
+        disc="ambiguous",
+    )
+    gap = p.composition_gap
+    plant("composition_gap", "total", "high", [payout_ref(gap), *member_refs(gap)])
+    plant("late_payout", "existence", "high", [payout_ref(p.late_payout)], status="pending_timing")
+    plant("bad_currency", "input", "medium", [order_ref(p.bad_currency)])
+    plant("bad_amount", "input", "medium", [bill_ref(p.bad_amount)])
+    out.scenarios["late_invoice"] = [order_ref(p.late_invoice), invoice_ref(p.late_invoice.invoice)]
+    out.scenarios["partial_payment"] = [
+        bank_ref(p.partial_payment[0]),
+        invoice_ref(p.partial_payment[1]),
+    ]
+    out.scenarios["ach_batch"] = [bank_ref(p.ach_batch[0]), *map(invoice_ref, p.ach_batch[1])]
+
+
+def _person_refs(person: Person) -> list[SourceRef]:
+    return [
+        ref(Source.SHOPIFY, "customer", person.shopify_id),
+        ref(Source.QUICKBOOKS, "Customer", person.qbo_id),
+    ]
+
+
+def _customers(month: Month, out: Expected) -> None:
+    out.customers = [_person_refs(person) for person in month.people]
+    out.customers += [[ref(Source.QUICKBOOKS, "Customer", c.id)] for c in month.trade_customers]
+    p = month.planted
+    out.scenarios["three_spellings"] = _person_refs(p.three_spellings)
+    out.scenarios["shared_mailbox"] = [
+        r for person in p.shared_mailbox for r in _person_refs(person)
+    ]

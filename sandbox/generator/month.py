@@ -1,0 +1,253 @@
+"""One month of the shop, built fact by fact from a seed, with the planted cases of docs/matching.md."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from models.io import Window
+from sandbox.generator.business import (
+    BankLine,
+    Bill,
+    BookCustomer,
+    BookInvoice,
+    BookPayment,
+    CardCharge,
+    CardRefund,
+    Movement,
+    Payout,
+    Person,
+    Sale,
+)
+from sandbox.generator.catalog import planted_cart, random_cart
+from sandbox.generator.clock import local, month_end
+from sandbox.generator.expenses import Books
+from sandbox.generator.ids import Ids
+from sandbox.generator.payouts import make_payout, payout_days, schedule_payouts
+from sandbox.generator.people import retail_people
+from sandbox.generator.retail import make_charge, make_invoice, make_sale, order_times
+
+STRIPE_DEPOSIT = "STRIPE TRANSFER JUNIPER AND OAK"
+INCOME = ("INCOME", "INCOME_OTHER_INCOME")
+TRANSFER_IN = ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER")
+
+
+@dataclass
+class Planted:
+    """Where each scenario of docs/matching.md landed (filled in while the month is built)."""
+
+    missing_invoice: Sale | None = None
+    total_mismatch: Sale | None = None
+    status_mismatch: Sale | None = None
+    bad_currency: Sale | None = None
+    late_invoice: Sale | None = None
+    orphan_charge: CardCharge | None = None
+    missing_deposit: Payout | None = None
+    composition_gap: Payout | None = None
+    late_payout: Payout | None = None
+    unexplained_deposit: BankLine | None = None
+    bill_typo: tuple[BankLine, Bill] | None = None
+    bad_amount: Bill | None = None
+    ambiguous_deposit: tuple[BankLine, list[BookInvoice]] | None = None
+    partial_payment: tuple[BankLine, BookInvoice] | None = None
+    ach_batch: tuple[BankLine, list[BookInvoice]] | None = None
+    three_spellings: Person | None = None
+    shared_mailbox: list[Person] = field(default_factory=list)
+
+
+@dataclass
+class Month:
+    first: date
+    window: Window
+    people: list[Person]
+    sales: list[Sale]
+    charges: list[CardCharge]
+    payouts: list[Payout] = field(default_factory=list)
+    payout_deposits: dict[str, BankLine] = field(default_factory=dict)
+    bank: list[BankLine] = field(default_factory=list)
+    trade_customers: list[BookCustomer] = field(default_factory=list)
+    invoices: list[BookInvoice] = field(default_factory=list)
+    payments: list[tuple[BankLine, BookPayment]] = field(default_factory=list)
+    books: Books = field(default_factory=Books)
+    bill_deposits: list[tuple[BankLine, object]] = field(default_factory=list)
+    planted: Planted = field(default_factory=Planted)
+
+    @property
+    def last_day(self) -> date:
+        return month_end(self.first) - timedelta(days=1)
+
+
+def month_window(first: date) -> Window:
+    start = datetime(first.year, first.month, 1, tzinfo=UTC)
+    end_day = month_end(first)
+    end = datetime(end_day.year, end_day.month, 1, tzinfo=UTC)
+    return Window(start=start, end=end, as_of=end + timedelta(days=3))
+
+
+def scenario_slots(count: int) -> dict[str, int]:
+    """Which order (by time) carries which scenario; spread out, never on the month's edges."""
+    slots = {
+        "margaret": 0,
+        "samir": 1,
+        "missing_invoice": int(count * 0.2),
+        "total_mismatch": int(count * 0.35),
+        "margaret_again": int(count * 0.45),
+        "status_mismatch": int(count * 0.5),
+        "bad_currency": int(count * 0.65),
+        "leela": int(count * 0.8),
+        "late_invoice": count - 1,
+    }
+    assert len(set(slots.values())) == len(slots), "too few orders for the planted month"
+    return slots
+
+
+def build_sales(
+    ids: Ids, rng: random.Random, first: date, count: int, people: list[Person]
+) -> tuple[list[Sale], Planted]:
+    times = order_times(rng, first, count)
+    last = month_end(first) - timedelta(days=1)
+    times[-1] = local(last, 19, 30)  # the window's last evening
+    times.sort()
+    slots = {v: k for k, v in scenario_slots(count).items()}
+    named = {
+        "margaret": people[0],
+        "margaret_again": people[0],
+        "samir": people[1],
+        "leela": people[2],
+    }
+    planted = Planted(three_spellings=people[0], shared_mailbox=people[1:3])
+    sales = []
+    for index, at in enumerate(times):
+        role = slots.get(index)
+        person = named.get(role) or rng.choice(people[3:])
+        lines = planted_cart(Decimal("59.89")) if role == "total_mismatch" else random_cart(rng)
+        sale = make_sale(ids, rng, 1001 + index, at, person, lines)
+        if role == "bad_currency":
+            sale.currency, sale.financial_status = "XYZ", "pending"
+            planted.bad_currency = sale
+        else:
+            sale.charge = make_charge(ids, rng, sale)
+        if role == "late_invoice":
+            sale.invoice = make_invoice(
+                ids, rng, sale, booked=local(last + timedelta(days=1), 9, 12)
+            )
+            planted.late_invoice = sale
+        elif role not in ("missing_invoice", "bad_currency"):
+            sale.invoice = make_invoice(ids, rng, sale)
+        if role == "missing_invoice":
+            planted.missing_invoice = sale
+        if role == "total_mismatch":
+            sale.invoice.total, sale.invoice.tax = Decimal("60.89"), sale.tax + 1
+            planted.total_mismatch = sale
+        if role == "status_mismatch":
+            refund_in_full(ids, rng, sale)
+            planted.status_mismatch = sale
+        sales.append(sale)
+    return sales, planted
+
+
+def refund_in_full(ids: Ids, rng: random.Random, sale: Sale) -> None:
+    """The buyer sent it back: Shopify and Stripe show the refund; the books were never told."""
+    charge = sale.charge
+    at = sale.at + timedelta(days=1, hours=rng.randrange(1, 4))
+    refund_id = ids.stripe("re")
+    movement = Movement(
+        ids.stripe("txn"),
+        "refund",
+        -charge.amount,
+        Decimal("0.00"),
+        at,
+        refund_id,
+        f"REFUND FOR CHARGE (Order #{sale.number})",
+    )
+    charge.refund = CardRefund(refund_id, at, charge.amount, movement, ids.shopify(), ids.shopify())
+    sale.financial_status = "refunded"
+
+
+def orphan_charge(ids: Ids, rng: random.Random, first: date) -> CardCharge:
+    """A gift-card sale taken on a Stripe payment link: money in, no storefront order."""
+    at = local(first + timedelta(days=12), 15, 12, 41)
+    amount = Decimal("150.00")
+    charge_id = ids.stripe("ch")
+    from sandbox.generator.retail import stripe_fee
+
+    movement = Movement(
+        ids.stripe("txn"), "charge", amount, stripe_fee(amount), at, charge_id, "Gift card"
+    )
+    return CardCharge(
+        charge_id,
+        ids.stripe("pi"),
+        at,
+        amount,
+        "gifts@brightlinepartners.com",
+        "Brightline Partners",
+        None,
+        "Juniper & Oak gift card",
+        {},
+        movement,
+    )
+
+
+def build_payouts(ids: Ids, rng: random.Random, month: Month) -> None:
+    movements = [c.movement for c in month.charges] + [
+        c.refund.movement for c in month.charges if c.refund
+    ]
+    last = month.last_day
+    regular = schedule_payouts(
+        ids, rng, movements, [d for d in payout_days(month.first) if d < last]
+    )
+    paid = {m.id for p in regular for m in p.members}
+    pending = [m for m in movements if m.id not in paid and m.at < local(last, 0)]
+    if not pending:
+        pending = regular.pop().members
+    late = make_payout(
+        ids, local(last, 12, 4, 51), month.window.as_of.date() + timedelta(days=1), pending
+    )
+    in_window = [p for p in regular if p.arrival < month.window.end.date()]
+    assert len(in_window) >= 3, "too few payouts for the planted month"
+    gap, missing = in_window[len(in_window) * 2 // 5], in_window[len(in_window) * 3 // 5]
+    gap.amount -= Decimal("15.00")
+    gap.movement.amount = -gap.amount
+    month.planted.composition_gap, month.planted.missing_deposit, month.planted.late_payout = (
+        gap,
+        missing,
+        late,
+    )
+    month.payouts = [*regular, late]
+    for payout in regular:
+        if payout is not missing:
+            line = BankLine(
+                ids.plaid(),
+                payout.arrival,
+                payout.amount,
+                STRIPE_DEPOSIT,
+                "Stripe",
+                TRANSFER_IN,
+                "Stripe",
+                "payment_terminal",
+            )
+            month.payout_deposits[payout.id] = line
+            month.bank.append(line)
+
+
+def build_month(seed: int, first: date, orders: int) -> Month:
+    if first.day != 1:
+        raise ValueError(f"month must be the first day of a month, got {first}")
+    rng = random.Random(seed)
+    ids = Ids(rng)
+    window = month_window(first)
+    people = retail_people(ids, rng, min(max(12, orders // 3), 2000), window.start)
+    sales, planted = build_sales(ids, rng, first, orders, people)
+    orphan = orphan_charge(ids, rng, first)
+    planted.orphan_charge = orphan
+    charges = sorted([s.charge for s in sales if s.charge] + [orphan], key=lambda c: c.at)
+    month = Month(first, window, people, sales, charges, planted=planted)
+    month.invoices = [s.invoice for s in sales if s.invoice]
+    build_payouts(ids, rng, month)
+    from sandbox.generator.month_books import build_books
+
+    build_books(ids, rng, month)
+    month.bank.sort(key=lambda line: (line.posted, line.id))
+    return month

@@ -1,0 +1,196 @@
+"""The books side of the month: wholesale invoices and their ACH payments, bills and their payments."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import combinations
+
+from sandbox.generator.business import BankLine, BookPayment, Line
+from sandbox.generator.clock import add_business_days, local
+from sandbox.generator.expenses import OUTFLOW, POWER, RENT, Expenses
+from sandbox.generator.ids import Ids
+from sandbox.generator.month import INCOME, Month
+from sandbox.generator.wholesale import (
+    Numbering,
+    Trade,
+    fixed_invoice,
+    trade_customers,
+    trade_invoice,
+)
+
+TRADE_CATEGORY = ("INCOME", "INCOME_OTHER_INCOME")
+
+
+def ach_credit(ids: Ids, day: date, amount: Decimal, bank_name: str, info: str = "") -> BankLine:
+    name = f"ACH DEPOSIT {bank_name}" + (f" PMT INFO:{info}" if info else "")
+    return BankLine(ids.plaid(), day, amount, name, None, TRADE_CATEGORY, bank_name, "business")
+
+
+def build_books(ids: Ids, rng: random.Random, month: Month) -> None:
+    trades = trade_customers(ids, month.window.start - timedelta(days=400))
+    month.trade_customers = [t.customer for t in trades.values()]
+    numbers = Numbering()
+    acme(ids, rng, month, trades["acme"], numbers)
+    birch(ids, month, trades["birch"], numbers)
+    cedar(ids, rng, month, trades["cedar"], numbers)
+    for trade in trades.values():
+        month.invoices.extend(trade.invoices)
+    unexplained = BankLine(
+        ids.plaid(),
+        add_business_days(month.first, 13),
+        Decimal("418.36"),
+        "MOBILE DEPOSIT",
+        None,
+        INCOME,
+        None,
+        "business",
+    )
+    month.bank.append(unexplained)
+    month.planted.unexplained_deposit = unexplained
+    bills(ids, month)
+
+
+def acme(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Numbering) -> None:
+    """40 open invoices over two months; one ACH batch pays the 15 oldest, listing their numbers."""
+    start = month.first - timedelta(days=35)
+    for k in range(40):
+        trade_invoice(ids, rng, trade, numbers, start + timedelta(days=k * 55 // 40))
+    paid = trade.invoices[:15]
+    day = add_business_days(month.first, 6)
+    info = "INV " + " ".join(i.doc_number for i in paid)
+    line = ach_credit(
+        ids, day, sum((i.total for i in paid), Decimal("0.00")), trade.bank_name, info
+    )
+    month.bank.append(line)
+    month.planted.ach_batch = (line, paid)
+
+
+def birch(ids: Ids, month: Month, trade: Trade, numbers: Numbering) -> None:
+    """Four open invoices where 400+800 and 500+700 both make the 1200.00 that arrives unreferenced."""
+    for k, amount in enumerate(("400.00", "800.00", "500.00", "700.00")):
+        line = Line("JO-FIX-INS", "Display fixture install", Decimal(amount), 1)
+        fixed_invoice(
+            ids, trade, numbers, month.first - timedelta(days=20) + timedelta(days=k * 6), [line]
+        )
+    line = ach_credit(ids, add_business_days(month.first, 10), Decimal("1200.00"), trade.bank_name)
+    month.bank.append(line)
+    month.planted.ambiguous_deposit = (line, list(trade.invoices))
+
+
+def cedar(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Numbering) -> None:
+    """Two invoices paid and recorded as a QuickBooks Payment; one paid in part, by reference."""
+    for k in range(5):
+        trade_invoice(
+            ids, rng, trade, numbers, month.first - timedelta(days=12) + timedelta(days=k * 7)
+        )
+    paid, partial, still_open = trade.invoices[:2], trade.invoices[2], trade.invoices[3:]
+    amount = sum((i.total for i in paid), Decimal("0.00"))
+    assert not any(
+        sum(i.total for i in c) == amount
+        for r in (1, 2, 3)
+        for c in combinations([partial, *still_open], r)
+    )
+    day = add_business_days(month.first, 15)
+    line = ach_credit(ids, day, amount, trade.bank_name)
+    customer = trade.customer
+    payment = BookPayment(
+        ids.qbo_txn(),
+        day,
+        customer.id,
+        customer.display_name,
+        amount,
+        paid,
+        "ACH",
+        local(day, 16, 2),
+    )
+    for invoice in paid:
+        invoice.balance = Decimal("0.00")
+    month.bank.append(line)
+    month.payments.append((line, payment))
+    part = (partial.total / 3).quantize(Decimal("0.01"))
+    part_line = ach_credit(
+        ids, add_business_days(month.first, 18), part, trade.bank_name, f"INV {partial.doc_number}"
+    )
+    month.bank.append(part_line)
+    month.planted.partial_payment = (part_line, partial)
+
+
+def bills(ids: Ids, month: Month) -> None:
+    """Rent (entered with its digits swapped), supplies and software (paid by bill payment), power."""
+    exp = Expenses(ids, month.window.start - timedelta(days=500))
+    first = month.first
+    landlord = exp.vendor("Maple Street Properties", "rent@maplestreetprops.com")
+    clay = exp.vendor("Hudson Clayworks", "orders@hudsonclay.com")
+    soft = exp.vendor("Northline Software", "billing@northline.io")
+    power = exp.vendor("Con Edison", None)
+    packaging = exp.vendor("Pinecrest Packaging", "ar@pinecrestpack.com")
+    rent_day = add_business_days(first - timedelta(days=1), 1)
+    rent = exp.bill(
+        landlord, rent_day, f"RENT-{first:%Y%m}", "Shop lease", "Rent or Lease", Decimal("5520.00")
+    )
+    typo = exp.withdraw(
+        rent_day,
+        Decimal("5250.00"),
+        "ACH WITHDRAWAL MAPLE ST PROPERTI",
+        "Maple Street Properties",
+        RENT,
+    )
+    month.planted.bill_typo = (typo, rent)
+    supply_day = add_business_days(first, 4)
+    stock = [
+        exp.bill(
+            clay,
+            supply_day,
+            "HC-4471",
+            "Stoneware restock",
+            "Cost of Goods Sold",
+            Decimal("1843.20"),
+        ),
+        exp.bill(
+            clay,
+            supply_day + timedelta(days=1),
+            "HC-4478",
+            "Serving bowls",
+            "Cost of Goods Sold",
+            Decimal("960.00"),
+        ),
+    ]
+    pay_day = add_business_days(first, 16)
+    for bills_paid, doc, name, category in (
+        (stock, "ACH-1017", "ACH DEBIT HUDSON CLAYWORKS", OUTFLOW),
+        (
+            [
+                exp.bill(
+                    soft,
+                    add_business_days(first, 2),
+                    "NL-2026-10",
+                    "Inventory software, monthly",
+                    "Software",
+                    Decimal("149.00"),
+                )
+            ],
+            "ACH-1018",
+            "NORTHLINE SOFTWARE ACH DEBIT",
+            OUTFLOW,
+        ),
+    ):
+        payment = exp.pay(bills_paid, pay_day, doc)
+        line = exp.withdraw(
+            pay_day + timedelta(days=1), payment.amount, name, bills_paid[0].vendor.name, category
+        )
+        month.bill_deposits.append((line, payment))
+    power_day = add_business_days(first, 11)
+    power_bill = exp.bill(
+        power, power_day, "CE-88213", "Electric service", "Utilities", Decimal("287.43")
+    )
+    power_line = exp.withdraw(
+        power_day, Decimal("287.43"), "CON ED OF NY INTELL", "Con Edison", POWER
+    )
+    month.bill_deposits.append((power_line, power_bill))
+    month.planted.bad_amount = exp.bill(
+        packaging, add_business_days(first, 20), "PP-3301", "Mailer boxes", "Supplies", "12,40.00"
+    )
+    month.books = exp.books
+    month.bank.extend(exp.books.withdrawals)

@@ -1,0 +1,54 @@
+"""Stripe's daily automatic payouts: each business morning, everything from before midnight goes out.
+
+A payout's amount is the net of its balance transactions (charges minus fees, minus refunds), and it
+arrives in the bank two business days later. A day whose net would not be positive rolls over.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sandbox.generator.business import Movement, Payout
+from sandbox.generator.clock import add_business_days, days_of, is_business_day, local, month_end
+from sandbox.generator.ids import Ids
+
+PAYOUT_HOUR = 9  # local time the daily payout is created
+
+
+def payout_days(first: date) -> list[date]:
+    """Business days after the first of the month, up to its end."""
+    return [d for d in days_of(first, month_end(first))[1:] if is_business_day(d)]
+
+
+def schedule_payouts(
+    ids: Ids, rng: random.Random, movements: list[Movement], days: list[date]
+) -> list[Payout]:
+    pending = sorted(movements, key=lambda m: m.at)
+    payouts = []
+    for day in days:
+        cutoff = local(day, 0)
+        due = [m for m in pending if m.at < cutoff]
+        if not due or sum(m.net for m in due) <= 0:
+            continue
+        pending = [m for m in pending if m.at >= cutoff]
+        at = local(day, PAYOUT_HOUR, rng.randrange(60), rng.randrange(60))
+        payouts.append(make_payout(ids, at, add_business_days(day, 2), due))
+    return payouts
+
+
+def make_payout(
+    ids: Ids, at: datetime, arrival: date, members: list[Movement], gap: Decimal = Decimal(0)
+) -> Payout:
+    """`gap` makes the payout smaller than its listed members (an adjustment missing from the list)."""
+    amount = sum((m.net for m in members), Decimal("0.00")) - gap
+    payout_id = ids.stripe("po")
+    own = Movement(
+        ids.stripe("txn"), "payout", -amount, Decimal("0.00"), at, payout_id, "STRIPE PAYOUT"
+    )
+    return Payout(payout_id, at, arrival, amount, own, members)
+
+
+def after(day: date, days: int) -> date:
+    return day + timedelta(days=days)

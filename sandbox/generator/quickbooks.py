@@ -1,0 +1,235 @@
+"""QuickBooks Online v3 entities as the JSON API returns them (Intuit XSD element names).
+
+Amounts are exact JSON numbers (Decimals, written without float rounding); `TxnDate`/`DueDate` are
+dates; `MetaData` times carry the company's UTC offset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sandbox.generator.business import (
+    SHOP_ZONE,
+    Bill,
+    BillPayment,
+    BookCustomer,
+    BookInvoice,
+    BookPayment,
+    BookVendor,
+    Person,
+)
+
+USD = {"value": "USD", "name": "United States Dollar"}
+CHECKING = {"value": "35", "name": "Business Checking"}
+
+
+def qbo_time(instant: datetime) -> str:
+    return instant.astimezone(SHOP_ZONE).isoformat()
+
+
+def meta(created: datetime, updated: datetime | None = None) -> dict[str, str]:
+    return {"CreateTime": qbo_time(created), "LastUpdatedTime": qbo_time(updated or created)}
+
+
+def entity(
+    id_: str, created: datetime, updated: datetime | None = None, sync: str = "0"
+) -> dict[str, Any]:
+    return {
+        "domain": "QBO",
+        "sparse": False,
+        "Id": id_,
+        "SyncToken": sync,
+        "MetaData": meta(created, updated),
+    }
+
+
+def retail_customer(person: Person) -> dict[str, Any]:
+    body = entity(person.qbo_id, person.created)
+    body.update(
+        {
+            "GivenName": person.first,
+            "FamilyName": person.last,
+            "FullyQualifiedName": person.qbo_name,
+            "DisplayName": person.qbo_name,
+            "PrintOnCheckName": person.qbo_name,
+            "Active": True,
+            "PrimaryEmailAddr": {"Address": person.email},
+            "Taxable": True,
+            "Job": False,
+            "BillWithParent": False,
+            "Balance": Decimal("0.00"),
+            "BalanceWithJobs": Decimal("0.00"),
+            "CurrencyRef": USD,
+            "PreferredDeliveryMethod": "None",
+        }
+    )
+    if person.qbo_phone:
+        body["PrimaryPhone"] = {"FreeFormNumber": person.qbo_phone}
+    return body
+
+
+def trade_customer(c: BookCustomer, balance: Decimal) -> dict[str, Any]:
+    body = entity(c.id, c.created)
+    body.update(
+        {
+            "GivenName": c.given,
+            "FamilyName": c.family,
+            "CompanyName": c.company,
+            "FullyQualifiedName": c.display_name,
+            "DisplayName": c.display_name,
+            "PrintOnCheckName": c.display_name,
+            "Active": True,
+            "PrimaryEmailAddr": {"Address": c.email},
+            "PrimaryPhone": {"FreeFormNumber": c.phone},
+            "Taxable": False,
+            "Job": False,
+            "BillWithParent": False,
+            "Balance": balance,
+            "BalanceWithJobs": balance,
+            "CurrencyRef": USD,
+            "PreferredDeliveryMethod": "Email",
+            "SalesTermRef": {"value": "3"},
+        }
+    )
+    return body
+
+
+def vendor(v: BookVendor) -> dict[str, Any]:
+    body = entity(v.id, v.created)
+    body.update(
+        {
+            "DisplayName": v.name,
+            "CompanyName": v.name,
+            "PrintOnCheckName": v.name,
+            "Active": True,
+            "Vendor1099": False,
+            "Balance": Decimal("0.00"),
+            "CurrencyRef": USD,
+        }
+    )
+    if v.email:
+        body["PrimaryEmailAddr"] = {"Address": v.email}
+    return body
+
+
+def invoice_lines(inv: BookInvoice) -> list[dict[str, Any]]:
+    lines = [
+        {
+            "Id": str(n),
+            "LineNum": n,
+            "Description": line.title,
+            "Amount": line.amount,
+            "DetailType": "SalesItemLineDetail",
+            "SalesItemLineDetail": {
+                "ItemRef": {"value": str(100 + n), "name": line.sku},
+                "UnitPrice": line.price,
+                "Qty": line.quantity,
+                "TaxCodeRef": {"value": "TAX" if inv.tax else "NON"},
+            },
+        }
+        for n, line in enumerate(inv.lines, start=1)
+    ]
+    subtotal = sum((line.amount for line in inv.lines), Decimal("0.00"))
+    return [
+        *lines,
+        {"Amount": subtotal, "DetailType": "SubTotalLineDetail", "SubTotalLineDetail": {}},
+    ]
+
+
+def invoice(inv: BookInvoice) -> dict[str, Any]:
+    body = entity(inv.id, inv.created, sync="1" if inv.balance != inv.total else "0")
+    body.update(
+        {
+            "DocNumber": inv.doc_number,
+            "TxnDate": inv.txn_date.isoformat(),
+            "DueDate": inv.due_date.isoformat(),
+            "CurrencyRef": USD,
+            "CustomerRef": {"value": inv.customer_id, "name": inv.customer_name},
+            "Line": invoice_lines(inv),
+            "TxnTaxDetail": {"TotalTax": inv.tax},
+            "TotalAmt": inv.total,
+            "Balance": inv.balance,
+            "ApplyTaxAfterDiscount": False,
+            "PrintStatus": "NotSet",
+            "EmailStatus": "NotSet",
+        }
+    )
+    if inv.private_note:
+        body["PrivateNote"] = inv.private_note
+    if inv.memo:
+        body["CustomerMemo"] = {"value": inv.memo}
+    return body
+
+
+def payment(p: BookPayment) -> dict[str, Any]:
+    body = entity(p.id, p.created)
+    body.update(
+        {
+            "TxnDate": p.txn_date.isoformat(),
+            "CurrencyRef": USD,
+            "CustomerRef": {"value": p.customer_id, "name": p.customer_name},
+            "DepositToAccountRef": CHECKING,
+            "PaymentRefNum": p.reference,
+            "TotalAmt": p.amount,
+            "UnappliedAmt": Decimal("0.00"),
+            "ProcessPayment": False,
+            "Line": [
+                {"Amount": inv.total, "LinkedTxn": [{"TxnId": inv.id, "TxnType": "Invoice"}]}
+                for inv in p.invoices
+            ],
+        }
+    )
+    return body
+
+
+def bill(b: Bill) -> dict[str, Any]:
+    body = entity(b.id, b.created)
+    body.update(
+        {
+            "DocNumber": b.doc_number,
+            "TxnDate": b.txn_date.isoformat(),
+            "DueDate": b.due_date.isoformat(),
+            "CurrencyRef": USD,
+            "VendorRef": {"value": b.vendor.id, "name": b.vendor.name},
+            "APAccountRef": {"value": "33", "name": "Accounts Payable (A/P)"},
+            "Line": [
+                {
+                    "Id": "1",
+                    "LineNum": 1,
+                    "Description": b.description,
+                    "Amount": b.total,
+                    "DetailType": "AccountBasedExpenseLineDetail",
+                    "AccountBasedExpenseLineDetail": {
+                        "AccountRef": {"value": "60", "name": b.account},
+                        "BillableStatus": "NotBillable",
+                        "TaxCodeRef": {"value": "NON"},
+                    },
+                }
+            ],
+            "TotalAmt": b.total,
+            "Balance": b.balance,
+        }
+    )
+    return body
+
+
+def bill_payment(p: BillPayment) -> dict[str, Any]:
+    body = entity(p.id, p.created)
+    body.update(
+        {
+            "DocNumber": p.doc_number,
+            "TxnDate": p.txn_date.isoformat(),
+            "CurrencyRef": USD,
+            "VendorRef": {"value": p.vendor.id, "name": p.vendor.name},
+            "PayType": "Check",
+            "CheckPayment": {"BankAccountRef": CHECKING, "PrintStatus": "NotSet"},
+            "TotalAmt": p.amount,
+            "Line": [
+                {"Amount": b.total, "LinkedTxn": [{"TxnId": b.id, "TxnType": "Bill"}]}
+                for b in p.bills
+            ],
+        }
+    )
+    return body

@@ -1,0 +1,95 @@
+"""Write a generated month as a recorded-source directory (docs/contracts.md): one file per page.
+
+Each file is the body the vendor's list endpoint returns for that page. JSON numbers are written
+from `Decimal` exactly (simplejson, `use_decimal=True`): no float ever touches an amount.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import simplejson
+
+from sandbox.generator.render import VendorData
+
+QBO_TIME = "2026-11-03T21:00:00.000-08:00"
+
+
+def dump(body: Any) -> bytes:
+    return simplejson.dumps(body, use_decimal=True, ensure_ascii=False, indent=1).encode() + b"\n"
+
+
+def pages(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
+
+
+def write_pages(folder: Path, stem: str, bodies: list[Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, body in enumerate(bodies, start=1):
+        (folder / f"{stem}_{number:04d}.json").write_bytes(dump(body))
+
+
+def stripe_bodies(items: list[dict[str, Any]], url: str, size: int) -> list[dict[str, Any]]:
+    chunks = pages(items, size)
+    return [
+        {"object": "list", "data": chunk, "has_more": n < len(chunks) - 1, "url": url}
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+def _token(seed: int, label: str) -> str:
+    digest = hashlib.sha256(f"{seed}:{label}".encode()).digest()
+    return base64.b64encode(digest * 2).decode()
+
+
+def plaid_bodies(data: VendorData, size: int) -> list[dict[str, Any]]:
+    chunks = pages(data.plaid_transactions, size)
+    return [
+        {
+            "accounts": data.plaid_accounts,
+            "added": chunk,
+            "modified": data.plaid_modified if n == 0 else [],
+            "removed": data.plaid_removed if n == 0 else [],
+            "next_cursor": _token(data.seed, f"cursor-{n + 1}"),
+            "has_more": n < len(chunks) - 1,
+            "request_id": _token(data.seed, f"request-{n}")[:15],
+            "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+        }
+        for n, chunk in enumerate(chunks)
+    ]
+
+
+def qbo_bodies(entity: str, items: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    bodies = []
+    for n, chunk in enumerate(pages(items, size)):
+        response: dict[str, Any] = {"startPosition": n * size + 1, "maxResults": len(chunk)}
+        if chunk:
+            response = {entity: chunk, **response}
+        bodies.append({"QueryResponse": response, "time": QBO_TIME})
+    return bodies
+
+
+def write_recorded(data: VendorData, out_dir: Path, page_size: int = 100) -> None:
+    """The recorded-source directory for `data`, plus `expected.json` (the planted truth)."""
+    out_dir = Path(out_dir)
+    write_pages(out_dir / "plaid", "transactions_sync", plaid_bodies(data, page_size))
+    stripe_dir = out_dir / "stripe"
+    for name, items in data.stripe.items():
+        write_pages(stripe_dir, name, stripe_bodies(items, f"/v1/{name}", page_size))
+    by_id = {bt["id"]: bt for bt in data.stripe["balance_transactions"]}
+    for payout_id, members in data.stripe_payout_members.items():
+        listed = [by_id[m] for m in members]
+        url = "/v1/balance_transactions"
+        write_pages(
+            stripe_dir,
+            f"balance_transactions_payout_{payout_id}",
+            stripe_bodies(listed, url, page_size),
+        )
+    for name, items in data.shopify.items():
+        write_pages(out_dir / "shopify", name, [{name: chunk} for chunk in pages(items, page_size)])
+    for entity, items in data.quickbooks.items():
+        write_pages(out_dir / "quickbooks", entity, qbo_bodies(entity, items, page_size))
+    (out_dir / "expected.json").write_bytes(dump(data.expected.to_json()))
