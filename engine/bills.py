@@ -1,0 +1,178 @@
+"""Bank withdrawals ↔ QuickBooks bill payments and bills.
+
+1. A BillPayment and the Bills in its LinkedTxn form `bill_payment_bill`.
+2. A withdrawal meets a BillPayment of exactly its amount (money out) and currency, dated within
+   `bill_days`, whose vendor the bank text names (`withdrawal_bill_payment`).
+3. A withdrawal still unexplained meets a Bill no bill payment covers (`withdrawal_bill`): same
+   vendor, dates within `bill_days`, and the exact amount — or a near miss (two adjacent digits
+   transposed, or a difference up to `near_miss_max_difference`). A near miss is one group, so
+   it becomes one `total` discrepancy on the pair (engine.compare), never two missing records.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.config import EngineConfig
+from engine.frames import Frames, major
+from engine.pairing import one_to_one
+from engine.payers import similarity_to
+from engine.payouts import window_pairs
+from models.records import SourceRef
+from models.results import Match, MatchKind
+
+
+def _refs(keys) -> list[SourceRef]:
+    return [SourceRef.parse(k) for k in keys]
+
+
+def transposed(a: int, b: int) -> bool:
+    """True when b is a with two adjacent digits swapped (552000 ↔ 525000)."""
+    x, y = str(abs(a)), str(abs(b))
+    if len(x) != len(y) or x == y:
+        return False
+    diff = [i for i in range(len(x)) if x[i] != y[i]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and x[diff[0]] == y[diff[1]]
+        and x[diff[1]] == y[diff[0]]
+    )
+
+
+def bill_payment_bills(frames: Frames) -> list[Match]:
+    out = []
+    for row in frames.bill_payments.itertuples(index=False):
+        linked = [k for k in row.applied if k.split(":")[1] == "Bill"]
+        if linked:
+            out.append(
+                Match(
+                    kind=MatchKind.BILL_PAYMENT_BILL,
+                    records=_refs([row.key, *linked]),
+                    rule="linked_txn",
+                    explanation=f"the bill payment's LinkedTxn names {len(linked)} bill(s)",
+                )
+            )
+    return out
+
+
+def withdrawals(frames: Frames) -> pd.DataFrame:
+    bank = frames.bank
+    out = bank[(bank["amount"] < 0) & ~bank["pending"].astype(bool) & (bank["status"] != "removed")]
+    return out.assign(amount=-out["amount"])
+
+
+def _vendor_names(frames: Frames, frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    out = {}
+    for key, vendor_key, name in zip(
+        frame["key"], frame["vendor_key"], frame["vendor_name"], strict=True
+    ):
+        vendor = frames.records.get(vendor_key) if vendor_key else None
+        out[key] = tuple(n for n in {name, getattr(vendor, "name", "")} if n)
+    return out
+
+
+def _with_vendor(
+    pairs: pd.DataFrame,
+    frames: Frames,
+    books: pd.DataFrame,
+    texts: dict[str, str],
+    threshold: float,
+) -> pd.DataFrame:
+    if pairs.empty:
+        return pairs.assign(score=[])
+    names = _vendor_names(frames, books)
+    pairs = pairs.assign(
+        score=[
+            similarity_to(texts[w], names[b])
+            for w, b in zip(pairs["left"], pairs["right"], strict=True)
+        ]
+    )
+    return pairs[pairs["score"] >= threshold]
+
+
+def withdrawal_bill_payments(
+    frames: Frames, config: EngineConfig, free: pd.DataFrame
+) -> list[Match]:
+    texts = dict(zip(free["key"], free["text"], strict=True))
+    pairs = window_pairs(
+        free, frames.bill_payments, config.bill_days, ["amount", "currency", "exp"]
+    )
+    chosen = one_to_one(
+        _with_vendor(pairs, frames, frames.bill_payments, texts, config.payer_threshold), ["gap"]
+    )
+    return [
+        Match(
+            kind=MatchKind.WITHDRAWAL_BILL_PAYMENT,
+            records=_refs([r.left, r.right]),
+            rule="amount_date_vendor",
+            explanation=(
+                f"exact amount {major(r.amount, r.exp)} {r.currency}, dates {r.gap} day(s) apart "
+                f"(tolerance {config.bill_days}), bank text names the vendor (similarity {r.score:.2f})"
+            ),
+        )
+        for r in chosen.itertuples(index=False)
+    ]
+
+
+def _bill_pairs(free: pd.DataFrame, bills: pd.DataFrame, config: EngineConfig) -> pd.DataFrame:
+    pairs = window_pairs(free, bills, config.bill_days, ["currency", "exp"])
+    pairs = pairs.merge(
+        free[["key", "amount"]].rename(columns={"key": "left", "amount": "paid"}), on="left"
+    )
+    pairs = pairs.merge(bills[["key", "amount"]].rename(columns={"key": "right"}), on="right")
+    pairs["difference"] = (pairs["paid"] - pairs["amount"]).abs()
+    limits = pairs["exp"].map(lambda e: int(config.near_miss_max_difference.scaleb(int(e))))
+    pairs["exact"] = pairs["difference"] == 0
+    pairs["swap"] = [transposed(a, b) for a, b in zip(pairs["paid"], pairs["amount"], strict=True)]
+    return pairs[pairs["exact"] | pairs["swap"] | (pairs["difference"] <= limits)]
+
+
+def withdrawal_bills(
+    frames: Frames, config: EngineConfig, free: pd.DataFrame, covered: set[str]
+) -> list[Match]:
+    bills = frames.bills[~frames.bills["key"].isin(covered)]
+    if bills.empty or free.empty:
+        return []
+    texts = dict(zip(free["key"], free["text"], strict=True))
+    pairs = _with_vendor(
+        _bill_pairs(free, bills, config), frames, bills, texts, config.payer_threshold
+    )
+    chosen = one_to_one(pairs.assign(near=~pairs["exact"]), ["near", "gap", "difference"])
+    out = []
+    for r in chosen.itertuples(index=False):
+        how = (
+            "exact amount"
+            if r.exact
+            else (
+                "near miss: adjacent digits transposed"
+                if r.swap
+                else f"near miss: {major(r.difference, r.exp)} apart (≤ {config.near_miss_max_difference})"
+            )
+        )
+        out.append(
+            Match(
+                kind=MatchKind.WITHDRAWAL_BILL,
+                records=_refs([r.left, r.right]),
+                confidence=1.0 if r.exact else 0.7,
+                rule="exact_amount_vendor_date" if r.exact else "near_miss_vendor_date",
+                explanation=(
+                    f"{how}: bank {major(r.paid, r.exp)} vs bill {major(r.amount, r.exp)} {r.currency}; same vendor "
+                    f"(similarity {r.score:.2f}), dates {r.gap} day(s) apart (tolerance {config.bill_days})"
+                ),
+            )
+        )
+    return out
+
+
+def match_bills(frames: Frames, config: EngineConfig) -> list[Match]:
+    matches = bill_payment_bills(frames)
+    if frames.bank.empty:
+        return matches
+    free = withdrawals(frames)
+    if not frames.bill_payments.empty:
+        matches += withdrawal_bill_payments(frames, config, free)
+    used = {r.key for m in matches for r in m.records}
+    if not frames.bills.empty:
+        matches += withdrawal_bills(frames, config, free[~free["key"].isin(used)], used)
+    return matches

@@ -1,0 +1,58 @@
+"""Does a payout equal the net of its balance transactions?
+
+Stripe pays out the net of what it lists in the payout: charges (gross − fee), minus refunds,
+plus or minus adjustments, disputes and their fees. When the payout and that net differ, the
+gap is named by what would most likely close it: a negative gap (the payout is smaller) is a
+missing fee, refund, dispute or adjustment; a positive gap a missing charge or a reversal.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.config import EngineConfig
+from engine.findings import finding
+from engine.frames import Frames
+from models.results import Discrepancy, DiscrepancyField, Match
+
+
+def net_of(parts) -> Decimal:
+    return sum((p.net for p in parts), Decimal(0))
+
+
+def _likely(gap: Decimal, parts) -> str:
+    if gap < 0:
+        fees = sum((p.fee for p in parts), Decimal(0))
+        kinds = "a refund, a dispute or an adjustment" if -gap > fees else "a fee or an adjustment"
+        return f"the payout is {-gap} less than the listed net: most likely {kinds} missing from the list"
+    return f"the payout is {gap} more than the listed net: most likely a charge or a reversal missing from the list"
+
+
+def compare_composition(m: Match, frames: Frames, config: EngineConfig) -> list[Discrepancy]:
+    payout = frames.records.get(m.records[0].key)
+    parts = [frames.records[r.key] for r in m.records[1:] if r.key in frames.records]
+    if payout is None or not parts:
+        return []
+    net = net_of(parts)
+    gap = payout.amount - net
+    if gap == 0:
+        return []
+    gross = sum((p.amount for p in parts), Decimal(0))
+    fees = sum((p.fee for p in parts), Decimal(0))
+    return [
+        finding(
+            config,
+            DiscrepancyField.TOTAL,
+            list(m.records),
+            {
+                "stripe": str(payout.amount),
+                "stripe_balance_transactions_net": str(net),
+                "gap": str(gap),
+            },
+            f"payout {payout.ref.id} of {payout.amount} {payout.currency} vs {len(parts)} balance "
+            f"transactions: gross {gross} − fees {fees} = net {net}; {_likely(gap, parts)}",
+            money=gap,
+            currency=payout.currency,
+            rule="payout_composition",
+        )
+    ]
