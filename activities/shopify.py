@@ -7,7 +7,7 @@ other parameters beside it). The heartbeat keeps that link, so a retry resumes o
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from temporalio import activity
 
@@ -15,6 +15,8 @@ from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_f
 from connectors.shopify import ShopifyConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
+
+LAST_SECOND = timedelta(seconds=1)  # Shopify times have whole seconds: `< end` is `<= end - 1s`
 
 
 def _iso(value: datetime) -> str:
@@ -37,7 +39,10 @@ class ShopifyActivities:
         if self.connector is None:
             return FetchResult(source=Source.SHOPIFY, status="absent")
         connector = self.connector
-        updated = {"updated_at_min": _iso(input.start), "updated_at_max": _iso(input.end)}
+        updated = {
+            "updated_at_min": _iso(input.start),
+            "updated_at_max": _iso(input.end - LAST_SECOND),  # Shopify's max is inclusive
+        }
         lists = (("orders", {"status": "any", **updated}), ("customers", updated))
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.SHOPIFY) as sink:

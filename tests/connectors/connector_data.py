@@ -146,3 +146,52 @@ def plaid_transactions(count: int = 1200, pending_every: int = 40) -> VendorData
             }
         )
     return VendorData(plaid_transactions=txns)
+
+
+def _shop_time(moment: datetime) -> str:
+    """Shopify's timestamps carry the shop's offset (here US Eastern, UTC−4 in October)."""
+    return (moment - timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%S-04:00")
+
+
+def shopify_objects(orders: int = 600) -> VendorData:
+    """`orders` orders over the data's days (every seventh refunded a day later), each with
+    its customer embedded; one customer per ten orders. `updated_at` is what a fetch filters."""
+    customers = [
+        {
+            "id": 7_000_000 + c,
+            "email": f"buyer{c}@example.com",
+            "first_name": f"Buyer{c}",
+            "last_name": "Example",
+            "created_at": _shop_time(FIRST),
+            "updated_at": _shop_time(FIRST + timedelta(days=c % DAYS, hours=1)),
+            "currency": "USD",
+        }
+        for c in range(orders // 10)
+    ]
+    shop_orders = []
+    for n in range(orders):
+        created = FIRST + timedelta(minutes=n * DAYS * 24 * 60 // orders)
+        refunded = n % 7 == 3
+        updated = created + timedelta(days=1) if refunded else created
+        shop_orders.append(
+            {
+                "id": 5_000_000_000 + n,
+                "name": f"#{1001 + n}",
+                "created_at": _shop_time(created),
+                "updated_at": _shop_time(updated),
+                "processed_at": _shop_time(created),
+                "currency": "USD",
+                "total_price": f"{20 + n % 80}.00",
+                "financial_status": "refunded" if refunded else "paid",
+                "customer": customers[n % len(customers)],
+                "refunds": [{"id": 9_000_000 + n, "created_at": _shop_time(updated)}]
+                if refunded
+                else [],
+                "line_items": [],
+            }
+        )
+    return VendorData(shopify={"orders": shop_orders, "customers": customers})
+
+
+def shop_updated(record: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(record["updated_at"]).astimezone(UTC)

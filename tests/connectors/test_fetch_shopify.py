@@ -1,0 +1,98 @@
+"""Shopify orders and customers through ShopifyAPI against the loopback Shopify sandbox."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import fetch_input, sandbox_settings
+from connector_data import in_range, shop_updated, shopify_objects
+from memory_ingestor import MemoryIngestor
+from temporalio.exceptions import ApplicationError
+
+from activities.shopify import ShopifyActivities
+from connectors.shopify import ShopifyConnector
+from models.records import Source
+from sandbox.faults import Fault, FaultPlan
+from sandbox.servers import run_sandbox
+
+DATA = shopify_objects(orders=1200)
+REQUEST = fetch_input(Source.SHOPIFY)
+ROOMY = (1000, 100.0)  # a bucket that never fills, for tests not about rate limits
+
+
+def expected(resource: str) -> set[str]:
+    return {str(o["id"]) for o in DATA.shopify[resource] if in_range(shop_updated(o))}
+
+
+def activities(sb, retry, ingestor, **overrides) -> ShopifyActivities:
+    connector = ShopifyConnector.from_settings(sandbox_settings(sb.env(), **overrides))
+    return ShopifyActivities(connector, ingestor, retry)
+
+
+async def test_fetch_brings_exactly_the_records_updated_in_the_range(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        result = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    assert ingestor.live_ids("orders") == expected("orders")
+    assert ingestor.live_ids("customers") == expected("customers")
+    assert len(ingestor.upserts("orders")) == len(expected("orders"))  # each page once
+    refunded = [o for p in ingestor.pages if p.page_type == "orders" for o in p.json["orders"]]
+    assert any(o["refunds"] for o in refunded)  # refunds come embedded in their orders
+    assert result.pages == len(ingestor.pages) >= 3
+    assert ingestor.pages[0].origin.startswith("GET /admin/api/2024-10/orders.json?status=any")
+
+
+async def test_a_full_bucket_is_waited_out_as_retry_after_says(fast_retry, activity_run):
+    """Shopify's leaky bucket, 3 calls leaking 1/s: the 429's `Retry-After` (2 s) is waited
+    out and every page still arrives, once."""
+    clean, throttled = MemoryIngestor(), MemoryIngestor()
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
+    async with run_sandbox(DATA, shopify_bucket=(3, 1.0)) as sb:
+        await activity_run(activities(sb, fast_retry, throttled).fetch, REQUEST)
+        assert sb.hosts["shopify"].calls.total() > len(clean.pages)  # some were refused
+    assert [p.body for p in throttled.pages] == [p.body for p in clean.pages]
+
+
+async def test_injected_failures_end_with_the_records_of_a_clean_run(fast_retry, activity_run):
+    clean, faulty = MemoryIngestor(), MemoryIngestor()
+    plan = FaultPlan(  # on the first four requests: 429, reset, 500, malformed
+        faults=[
+            Fault(kind="rate_limit", server="shopify", times=1, retry_after=0),
+            Fault(kind="reset", server="shopify", times=1),
+            Fault(kind="server_error", server="shopify", times=1),
+            Fault(kind="malformed", server="shopify", times=1),
+        ],
+    )
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
+    async with run_sandbox(DATA, faults=plan, shopify_bucket=ROOMY) as sb:
+        await activity_run(activities(sb, fast_retry, faulty).fetch, REQUEST)
+        assert sb.faults.fired() == 4
+    assert [p.body for p in faulty.pages] == [p.body for p in clean.pages]
+
+
+async def test_a_retry_resumes_on_the_heartbeated_page_link(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        fetch = activities(sb, fast_retry, ingestor).fetch
+        ingestor.fail_after = 2  # the worker dies storing the third orders page
+        with pytest.raises(RuntimeError):
+            await activity_run(fetch, REQUEST)
+        ingestor.fail_after = None
+        first_calls = sb.hosts["shopify"].requests("/admin/api/2024-10/orders.json")
+        await activity_run.resume(fetch, REQUEST)
+        calls = sb.hosts["shopify"].requests("/admin/api/2024-10/orders.json")
+    assert first_calls == 3
+    assert calls - first_calls == math.ceil(len(expected("orders")) / 250) - 2  # pages 3… only
+    assert sorted(ingestor.upserts("orders")) == sorted(expected("orders"))
+
+
+async def test_a_bad_token_fails_at_once_naming_shopifys_error(fast_retry, activity_run):
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        fetch = activities(sb, fast_retry, MemoryIngestor(), shopify_access_token="shpat_bad").fetch
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(fetch, REQUEST)
+    assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
+    assert "Invalid API key or access token" in str(failed.value)
