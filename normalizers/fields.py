@@ -53,6 +53,8 @@ class Fields:
 
     def get(self, path: str) -> Any:
         """The value at a dotted path, or None when any step is missing or null."""
+        if "." not in path:
+            return self.payload.get(path)
         value: Any = self.payload
         for key in path.split("."):
             if not isinstance(value, dict):
