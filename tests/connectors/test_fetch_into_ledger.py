@@ -1,0 +1,117 @@
+"""Live fetches into the real ledger (PostgreSQL) through the lead's `Ingestor`: raw pages as
+sent, one version per record however often a window overlap fetches it again."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from conftest import fetch_input, sandbox_settings
+from connector_data import in_range, plaid_transactions, stripe_objects
+from sqlalchemy import func, select, text
+
+from activities.ingest import Ingestor
+from activities.plaid import PlaidActivities
+from activities.stripe import StripeActivities
+from connectors.plaid import PlaidConnector
+from connectors.stripe import StripeConnector
+from ledger import make_engine, migrate, session_factory
+from ledger import results as ledger_results
+from ledger.tables import RawPage, RawRecord, RecordLink
+from models.io import StartRunInput, Window
+from models.records import Source
+from sandbox.servers import run_sandbox
+
+STRIPE = stripe_objects(per_day=3)
+PLAID = plaid_transactions(count=700)
+OCT_20 = datetime(2026, 10, 20, tzinfo=UTC)
+OCT_15 = datetime(2026, 10, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+async def sessions(database_url: str):
+    await migrate(database_url)
+    engine = make_engine(database_url)
+    async with engine.begin() as conn:
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ).scalars()
+        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def new_run(sessions) -> int:
+    window = Window(start=OCT_15, end=OCT_20, as_of=OCT_20)
+    spec = StartRunInput(
+        workflow_id=f"test-{uuid.uuid4()}",
+        workflow_run_id="r1",
+        window=window,
+        sources=list(Source),
+    )
+    async with sessions.begin() as session:
+        return await ledger_results.start_run(session, spec)
+
+
+async def count(sessions, query) -> int:
+    async with sessions() as session:
+        return (await session.execute(query)).scalar_one()
+
+
+def charges_between(start: datetime, end: datetime) -> int:
+    return sum(
+        in_range(datetime.fromtimestamp(c["created"], UTC), start, end)
+        for c in STRIPE.stripe["charges"]
+    )
+
+
+async def test_an_overlapping_second_run_adds_no_duplicates(sessions, fast_retry, activity_run):
+    ingestor = Ingestor(sessions)
+    async with run_sandbox(STRIPE) as sb:
+        connector = StripeConnector.from_settings(sandbox_settings(sb.env()))
+        fetch = StripeActivities(connector, ingestor, fast_retry).fetch
+        first_start = fetch_input(Source.STRIPE).start
+        first = await activity_run(
+            fetch, fetch_input(Source.STRIPE, await new_run(sessions), end=OCT_20)
+        )
+        second = await activity_run(
+            fetch, fetch_input(Source.STRIPE, await new_run(sessions), start=OCT_15)
+        )
+    end = fetch_input(Source.STRIPE).end
+    charges = select(func.count()).select_from(RawRecord).where(RawRecord.object_type == "charge")
+    assert await count(sessions, charges) == charges_between(first_start, end)
+    assert second.records > second.new_versions > 0  # the overlap was fetched again …
+    versions = select(func.max(RawRecord.version)).select_from(RawRecord)
+    assert await count(sessions, versions) == 1  # … and nothing was stored twice
+    rows = select(func.count()).select_from(RawRecord)
+    assert await count(sessions, rows) == first.new_versions + second.new_versions
+    pages = select(func.count()).select_from(RawPage)
+    assert await count(sessions, pages) == first.pages + second.pages
+    links = select(func.count()).select_from(RecordLink)
+    assert await count(sessions, links) > 0  # payout → its balance transactions
+
+
+async def test_plaid_changes_become_versions_and_the_cursor_lives_in_the_ledger(
+    sessions, fast_retry, activity_run
+):
+    ingestor = Ingestor(sessions)
+    async with run_sandbox(PLAID) as sb:
+        connector = PlaidConnector.from_settings(sandbox_settings(sb.env()))
+        fetch = PlaidActivities(connector, ingestor, fast_retry).fetch
+        await activity_run(fetch, fetch_input(Source.PLAID, await new_run(sessions)))
+        sb.plaid.modify("txn00003PLAID", amount=-1234.5)
+        sb.plaid.remove("txn00004PLAID")
+        second = await activity_run(fetch, fetch_input(Source.PLAID, await new_run(sessions)))
+        cursor = await ingestor.get_cursor(Source.PLAID, connector.config.item_key)
+    assert second.records == second.new_versions == 2
+    assert cursor
+    latest = select(RawRecord.vendor_id, RawRecord.op).where(RawRecord.version == 2)
+    async with sessions() as session:
+        changed = {row.vendor_id: row.op for row in await session.execute(latest)}
+    assert changed == {"txn00003PLAID": "upsert", "txn00004PLAID": "remove"}
