@@ -27,11 +27,18 @@ class RawItem:
 
 
 def load_json(data: bytes | str, *, where: str) -> Any:
-    """Parse a response body with exact decimals (`parse_float=Decimal`), never floats."""
+    """Parse a response body with exact decimals (`parse_float=Decimal`), never floats.
+
+    `NaN` and `Infinity` are not JSON (Python's parser accepts them as floats): refused.
+    """
     try:
-        return json.loads(data, parse_float=Decimal)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
+    except (UnicodeDecodeError, ValueError) as error:
         raise InputError(f"page is not valid JSON ({error})", where=where) from None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def expect_object(body: Any, *, where: str, what: str) -> dict[str, Any]:

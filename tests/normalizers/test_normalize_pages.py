@@ -21,7 +21,13 @@ def test_numbers_are_parsed_exactly():
 
 @pytest.mark.parametrize(
     "data",
-    [b'{"object": "list", "data": [{"id": "ch_', b"", b"\xff\xfe not utf-8", b"<html>502</html>"],
+    [
+        b'{"object": "list", "data": [{"id": "ch_',
+        b"",
+        b"\xff\xfe not utf-8",
+        b"<html>502</html>",
+        b'{"amount": NaN}',
+    ],
 )
 def test_a_page_that_is_not_json_names_the_file(data):
     with pytest.raises(InputError) as caught:
