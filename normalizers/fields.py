@@ -195,6 +195,11 @@ class Fields:
             raise self.fail(f"{path}.{bad[0]}", f"{path}.{bad[0]} should be a string")
         return dict(value)
 
+    def part(self, path: str) -> Fields | None:
+        """A nested object (an embedded customer, say), located under its path; None if absent."""
+        value = self.get(path)
+        return None if value is None else Fields(value, self.where, f"{self.prefix}{path}.")
+
     def items(self, path: str) -> Iterator[Fields]:
         """The objects of a list field, each located as `path[i]`; a missing list is empty."""
         value = self.get(path)

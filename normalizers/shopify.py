@@ -62,15 +62,16 @@ def ref(f: Fields, object_type: str) -> SourceRef:
 
 
 def order_records(f: Fields) -> list[CanonicalRecord]:
-    records: list[CanonicalRecord] = [order(f)]
-    if isinstance(f.get("customer"), dict):
-        records.append(customer(Fields(f.get("customer"), f.where, "customer.")))
+    """The order, then its embedded customer (absent for a guest checkout)."""
+    buyer = f.part("customer")
+    records: list[CanonicalRecord] = [order(f, buyer)]
+    if buyer is not None:
+        records.append(customer(buyer))
     return records
 
 
-def order(f: Fields) -> Order:
+def order(f: Fields, buyer: Fields | None) -> Order:
     currency = f.currency("currency")
-    buyer = Fields(f.get("customer"), f.where, "customer.") if f.get("customer") else None
     return Order(
         ref=ref(f, "order"),
         status=order_status(f),

@@ -181,3 +181,11 @@ def test_a_shopify_error_body_fails_the_page():
     with pytest.raises(InputError) as caught:
         split_page(Source.SHOPIFY, "orders", {"errors": "[API] Invalid API key"}, where=FILE)
     assert "Invalid API key" in caught.value.message
+
+
+def test_an_embedded_customer_without_id_is_named_under_customer(the_order):
+    del the_order["customer"]["id"]
+    with pytest.raises(InputError) as caught:
+        records(the_order)
+    assert caught.value.message == "missing required field id"
+    assert caught.value.where == f"{FILE}, order {ORDER_ID}, field customer.id"
