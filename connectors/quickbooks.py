@@ -76,13 +76,19 @@ def token_url_for(api_base: str) -> str:
     return f"{api_base}/oauth2/v1/tokens/bearer"
 
 
-def query_text(entity: str, start: datetime, end: datetime, position: int) -> str:
+NAME_LISTS = {"Customer", "Vendor"}  # QBO hides inactive ones unless the query names `Active`
+
+
+def query_text(
+    entity: str, start: datetime, end: datetime, position: int, page_size: int = PAGE_SIZE
+) -> str:
     if entity not in ENTITIES:
         raise ValueError(f"unknown QuickBooks entity {entity!r}")
+    active = " AND Active IN (true, false)" if entity in NAME_LISTS else ""
     return (
         f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime >= '{_qbo_time(start)}' "
-        f"AND MetaData.LastUpdatedTime < '{_qbo_time(end)}' "
-        f"ORDERBY Id STARTPOSITION {position} MAXRESULTS {PAGE_SIZE}"
+        f"AND MetaData.LastUpdatedTime < '{_qbo_time(end)}'{active} "
+        f"ORDERBY Id STARTPOSITION {position} MAXRESULTS {page_size}"
     )
 
 
@@ -91,13 +97,22 @@ def _qbo_time(value: datetime) -> str:
 
 
 class QuickBooksConnector:
-    def __init__(self, config: QuickBooksConfig, http: httpx.AsyncClient, auth: QuickBooksAuth):
+    def __init__(
+        self,
+        config: QuickBooksConfig,
+        http: httpx.AsyncClient,
+        auth: QuickBooksAuth,
+        page_size: int = PAGE_SIZE,
+    ) -> None:
         self.config = config
         self.http = http
         self.auth = auth
+        self.page_size = page_size
 
     @classmethod
-    def from_settings(cls, settings: Settings, tokens: KeyValueStore) -> QuickBooksConnector:
+    def from_settings(
+        cls, settings: Settings, tokens: KeyValueStore, page_size: int = PAGE_SIZE
+    ) -> QuickBooksConnector:
         """`tokens` keeps the encrypted OAuth pair (the ledger, in production)."""
         config = QuickBooksConfig.from_settings(settings)
         http = httpx.AsyncClient(timeout=httpx.Timeout(60.0))
@@ -110,7 +125,7 @@ class QuickBooksConnector:
             initial_refresh_token=config.refresh_token,
             store=EncryptedTokenStore(tokens, fernet, TOKEN_KEY),
         )
-        return cls(config, http, auth)
+        return cls(config, http, auth, page_size)
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -120,14 +135,14 @@ class QuickBooksConnector:
     ) -> Page:
         """Rows `position …` of `entity` last updated in `[start, end)`; `next_cursor` is
         the next STARTPOSITION while pages come back full."""
-        query = query_text(entity, start, end, position)
+        query = query_text(entity, start, end, position, self.page_size)
         path = f"/v3/company/{self.config.realm_id}/query"
         params = {"query": query, "minorversion": MINOR_VERSION}
         origin = f"GET {path}?{urlencode(params)}"
         response = await self._get(path, params, origin)
         data = _load(response.content, origin)
         rows = data["QueryResponse"].get(entity) or []
-        next_cursor = str(position + len(rows)) if len(rows) >= PAGE_SIZE else None
+        next_cursor = str(position + len(rows)) if len(rows) >= self.page_size else None
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
 
     async def _get(self, path: str, params: dict[str, str], origin: str) -> httpx.Response:

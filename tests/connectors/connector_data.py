@@ -195,3 +195,39 @@ def shopify_objects(orders: int = 600) -> VendorData:
 
 def shop_updated(record: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(record["updated_at"]).astimezone(UTC)
+
+
+def _qbo_time(moment: datetime) -> str:
+    """QBO writes times in the company's zone (here US Pacific, UTC−7 in October)."""
+    return (moment - timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%S-07:00")
+
+
+def quickbooks_entities(per_entity: int = 120) -> VendorData:
+    """`per_entity` rows of each entity Accord reads, last updated across the data's days;
+    every tenth customer and vendor inactive (QBO hides those unless asked)."""
+    entities: dict[str, list[dict[str, Any]]] = {}
+    for kind in ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment"):
+        rows = []
+        for n in range(per_entity):
+            updated = FIRST + timedelta(minutes=n * DAYS * 24 * 60 // per_entity + 17)
+            row: dict[str, Any] = {
+                "Id": str(100 + n),
+                "SyncToken": "0",
+                "domain": "QBO",
+                "sparse": False,
+                "MetaData": {
+                    "CreateTime": _qbo_time(updated - timedelta(hours=2)),
+                    "LastUpdatedTime": _qbo_time(updated),
+                },
+            }
+            if kind in ("Customer", "Vendor"):
+                row.update(DisplayName=f"{kind} {n}", Active=n % 10 != 0)
+            else:
+                row.update(TxnDate=updated.date().isoformat(), TotalAmt=100 + n)
+            rows.append(row)
+        entities[kind] = rows
+    return VendorData(quickbooks=entities)
+
+
+def qbo_updated(row: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(row["MetaData"]["LastUpdatedTime"]).astimezone(UTC)

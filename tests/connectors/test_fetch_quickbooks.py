@@ -1,0 +1,149 @@
+"""QuickBooks Online queries and OAuth token rotation against the loopback QBO sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import fetch_input, sandbox_settings
+from connector_data import in_range, qbo_updated, quickbooks_entities
+from memory_ingestor import MemoryIngestor
+from temporalio.exceptions import ApplicationError
+
+from activities.quickbooks import QuickBooksActivities
+from connectors.quickbooks import QuickBooksConnector
+from models.records import Source
+from sandbox.faults import Fault, FaultPlan
+from sandbox.servers import run_sandbox
+
+DATA = quickbooks_entities()
+REQUEST = fetch_input(Source.QUICKBOOKS)
+TOKEN_PATH = "/oauth2/v1/tokens/bearer"
+
+
+class DictBackend:
+    """Where the encrypted tokens go (the ledger's cursor table in production)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def put(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+
+def expected(entity: str) -> set[str]:
+    return {r["Id"] for r in DATA.quickbooks[entity] if in_range(qbo_updated(r))}
+
+
+def connector(sb, tokens: DictBackend, page_size: int = 1000, **overrides) -> QuickBooksConnector:
+    return QuickBooksConnector.from_settings(
+        sandbox_settings(sb.env(), **overrides), tokens, page_size=page_size
+    )
+
+
+async def fetch(activity_run, qbo: QuickBooksConnector, ingestor, retry, *, resume=False):
+    run = activity_run.resume if resume else activity_run
+    try:
+        return await run(QuickBooksActivities(qbo, ingestor, retry).fetch, REQUEST)
+    finally:
+        await qbo.aclose()
+
+
+async def test_fetch_brings_exactly_the_rows_updated_in_the_range(fast_retry, activity_run):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        qbo = connector(sb, DictBackend(), page_size=50)
+        result = await fetch(activity_run, qbo, ingestor, fast_retry)
+    for entity in DATA.quickbooks:
+        assert ingestor.live_ids(entity) == expected(entity), entity
+    inactive = [
+        c
+        for p in ingestor.pages
+        if p.page_type == "Customer"
+        for c in p.json["QueryResponse"]["Customer"]
+        if not c["Active"]
+    ]
+    assert inactive  # inactive customers are fetched too
+    assert len(ingestor.upserts()) == sum(len(expected(e)) for e in DATA.quickbooks)
+    assert result.pages == len(ingestor.pages)
+
+
+async def test_tokens_rotate_and_survive_a_worker_restart(fast_retry, activity_run):
+    tokens = DictBackend()
+    async with run_sandbox(DATA) as sb:
+        initial = sb.env()["QBO_REFRESH_TOKEN"]
+        await fetch(activity_run, connector(sb, tokens), MemoryIngestor(), fast_retry)
+        assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 1
+        assert sb.quickbooks.oauth.refresh_token != initial  # rotated
+        assert initial not in str(tokens.values)  # and stored encrypted
+        # A new worker (fresh memory, same ledger) uses the stored access token: no refresh.
+        await fetch(activity_run, connector(sb, tokens), MemoryIngestor(), fast_retry)
+        assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 1
+        # Intuit expires the access token: the 401 triggers one refresh with the ROTATED
+        # refresh token (the one in Settings is dead by now) and the fetch goes on.
+        sb.quickbooks.oauth.access_tokens.clear()
+        ingestor = MemoryIngestor()
+        await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 2
+    assert ingestor.live_ids("Invoice") == expected("Invoice")
+
+
+async def test_injected_failures_end_with_the_rows_of_a_clean_run(fast_retry, activity_run):
+    clean, faulty = MemoryIngestor(), MemoryIngestor()
+    plan = FaultPlan(
+        seed=3,
+        faults=[
+            Fault(
+                kind="rate_limit",
+                server="quickbooks",
+                path="/v3/*",
+                probability=0.25,
+                retry_after=0,
+            ),
+            Fault(kind="server_error", server="quickbooks", path="/v3/*", probability=0.25),
+            Fault(kind="reset", server="quickbooks", path="/v3/*", probability=0.25),
+        ],
+    )
+    async with run_sandbox(DATA) as sb:
+        await fetch(activity_run, connector(sb, DictBackend(), page_size=50), clean, fast_retry)
+    async with run_sandbox(DATA, faults=plan) as sb:
+        await fetch(activity_run, connector(sb, DictBackend(), page_size=50), faulty, fast_retry)
+        assert sb.faults.fired() >= 4
+    assert sorted(faulty.upserts()) == sorted(clean.upserts())
+
+
+async def test_a_retry_resumes_at_the_heartbeated_start_position(fast_retry, activity_run):
+    ingestor = MemoryIngestor(fail_after=2)  # dies storing the third page (Customer 101…150)
+    tokens = DictBackend()
+    async with run_sandbox(DATA) as sb:
+        with pytest.raises(RuntimeError):
+            await fetch(activity_run, connector(sb, tokens, page_size=50), ingestor, fast_retry)
+        first = sb.hosts["quickbooks"].requests("/v3/company/9341453050000001/query")
+        ingestor.fail_after = None
+        qbo = connector(sb, tokens, page_size=50)
+        await fetch(activity_run, qbo, ingestor, fast_retry, resume=True)
+        total = sb.hosts["quickbooks"].requests("/v3/company/9341453050000001/query")
+    pages = sum(len(expected(e)) // 50 + 1 for e in DATA.quickbooks)
+    assert first == 3
+    assert total - first == pages - 2  # the two stored pages were not asked for again
+    assert sorted(ingestor.upserts()) == sorted(i for e in DATA.quickbooks for i in expected(e))
+
+
+@pytest.mark.parametrize(
+    ("override", "code"),
+    [
+        ({"qbo_client_secret": "wrong"}, "invalid_client"),
+        ({"qbo_refresh_token": "RT1-revoked"}, "invalid_grant"),
+    ],
+)
+async def test_bad_credentials_fail_at_once_naming_intuits_error(
+    fast_retry, activity_run, override, code
+):
+    async with run_sandbox(DATA) as sb:
+        qbo = connector(sb, DictBackend(), **override)
+        with pytest.raises(ApplicationError) as failed:
+            await fetch(activity_run, qbo, MemoryIngestor(), fast_retry)
+        assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 1
+    assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
+    assert code in str(failed.value)
