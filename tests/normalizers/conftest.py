@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -33,12 +34,16 @@ def exact(data: bytes | str) -> Any:
 def plaid_sync_wire() -> bytes:
     """The `/transactions/sync` 200 example of Plaid's OpenAPI spec, as JSON bytes.
 
-    The spec is YAML (3 MB, ~2 s to load), so it is read once per session. Its numbers are YAML
-    floats; `json.dumps` writes them back as the shortest exact text, which is what Plaid sends.
+    The spec is 3 MB of YAML (~2 s to load whole), so only the path's own block is parsed: the
+    example is inline there. Its numbers are YAML floats; `json.dumps` writes them back as the
+    shortest text that reads back the same, which is what Plaid sends.
     """
-    with (VENDOR / "plaid" / "openapi" / "2020-09-14.yml").open() as spec_file:
-        spec = yaml.load(spec_file, Loader=yaml.CSafeLoader)
-    response = spec["paths"]["/transactions/sync"]["post"]["responses"]["200"]
+    spec = (VENDOR / "plaid" / "openapi" / "2020-09-14.yml").read_text()
+    start = spec.index("\n  /transactions/sync:\n") + 1
+    end = re.compile(r"^  \S", re.MULTILINE).search(spec, start + 3)
+    block = spec[start : end.start() if end else len(spec)]
+    paths = yaml.load("paths:\n" + block, Loader=yaml.CSafeLoader)["paths"]
+    response = paths["/transactions/sync"]["post"]["responses"]["200"]
     example = response["content"]["application/json"]["examples"]["example-1"]["value"]
     return json.dumps(example).encode()
 
