@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ledger.approval_tables import ApprovalDecision, ApprovalRefusal, ApprovalRequest
 from ledger.outbox import outbox_of
 from ledger.tables import DiscrepancyRow
+from models.money import quantize
 
 
 def _t(value: datetime | None) -> str:
@@ -23,11 +24,16 @@ async def _all(session: AsyncSession, table, discrepancy_id: str, order) -> list
     return list(rows.scalars())
 
 
+def _money(d: DiscrepancyRow) -> str:
+    amount = quantize(d.money_at_stake, d.currency) if d.currency else d.money_at_stake
+    return f"{amount} {d.currency or ''}".strip()
+
+
 def _found(d: DiscrepancyRow) -> list[str]:
     values = ", ".join(f"{k}={v}" for k, v in sorted((d.values or {}).items()))
     lines = [
         f"{_t(d.created_at)}  FOUND by run {d.first_seen_run}: {d.field} ({d.severity}) — {d.explanation}",
-        f"    values: {values or '-'}; money at stake {d.money_at_stake} {d.currency or ''}",
+        f"    values: {values or '-'}; money at stake {_money(d)}",
         f"    status now: {d.status} (last seen by run {d.last_seen_run})",
     ]
     if d.correction:

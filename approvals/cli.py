@@ -24,6 +24,7 @@ from temporalio.client import Client
 from approvals.audit import story
 from ledger import approvals as store
 from models.approvals import Decision, DecisionOutcome, Verdict
+from models.money import quantize
 from runtime.settings import Settings, get_settings
 
 console = Console()
@@ -68,8 +69,8 @@ def pending() -> None:
 
     rows = _run(work)
     table = Table(title=f"Waiting for a decision: {len(rows)}")
+    table.add_column("discrepancy", no_wrap=True)
     for column in (
-        "discrepancy",
         "severity",
         "money at stake",
         "proposed",
@@ -87,7 +88,7 @@ def pending() -> None:
         table.add_row(
             d.id,
             d.severity,
-            f"{d.money_at_stake} {d.currency or ''}",
+            f"{quantize(d.money_at_stake, d.currency) if d.currency else d.money_at_stake} {d.currency or ''}",
             proposed,
             ", ".join(request.allowed),
             f"{request.requested_at:%Y-%m-%d %H:%M}",
@@ -101,7 +102,7 @@ def decide(
     by: Annotated[str, typer.Option("--by", help="who decides (a name in APPROVERS)")],
 ) -> None:
     """Approve or reject one waiting item, through the same checks as a Slack click."""
-    from approvals.submit import submit_decision
+    from approvals.submit import ledger_refusals, submit_decision
 
     async def work(sessions) -> DecisionOutcome:
         async with sessions() as session:
@@ -118,7 +119,10 @@ def decide(
             channel="cli",
             correction_id=request.correction_id,
         )
-        return await submit_decision(await _temporal(get_settings()), request.workflow_id, decision)
+        client = await _temporal(get_settings())
+        return await submit_decision(
+            client, request.workflow_id, decision, when_closed=ledger_refusals(sessions)
+        )
 
     outcome = _run(work)
     if outcome.accepted:
@@ -153,20 +157,25 @@ def serve(
     import uvicorn
 
     from approvals.app import build_app
-    from approvals.submit import submit_decision
+    from approvals.submit import ledger_refusals, submit_decision
 
     settings = get_settings()
     if settings.slack_signing_secret is None:
         raise typer.BadParameter("set SLACK_SIGNING_SECRET (the Slack app's signing secret)")
-    client: list[Client] = []
+    secret = settings.slack_signing_secret.get_secret_value()
 
-    async def submit(workflow_id: str, decision: Decision) -> DecisionOutcome:
-        if not client:
-            client.append(await _temporal(settings))
-        return await submit_decision(client[0], workflow_id, decision)
+    async def main() -> None:
+        async with _ledger(settings) as sessions:
+            client = await _temporal(settings)
+            closed = ledger_refusals(sessions)
 
-    app = build_app(signing_secret=settings.slack_signing_secret.get_secret_value(), submit=submit)
-    uvicorn.run(app, host=host, port=port)
+            async def submit(workflow_id: str, decision: Decision) -> DecisionOutcome:
+                return await submit_decision(client, workflow_id, decision, when_closed=closed)
+
+            app = build_app(signing_secret=secret, submit=submit)
+            await uvicorn.Server(uvicorn.Config(app, host=host, port=port)).serve()
+
+    asyncio.run(main())
 
 
 def register(app: typer.Typer) -> None:

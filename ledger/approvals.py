@@ -313,3 +313,38 @@ async def mark_sent(session: AsyncSession, run_id: int, kind: str, response_id: 
         .where(NotificationSent.run_id == run_id, NotificationSent.kind == kind)
         .values(status="sent", response_id=response_id, sent_at=datetime.now(UTC))
     )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def closed_reason(
+    session: AsyncSession, workflow_id: str, discrepancy_id: str
+) -> tuple[str, ItemState, int | None]:
+    """Why a decision on a closed request is refused (who decided it, or that it expired),
+    and the run that asked."""
+    decided = (
+        await session.execute(
+            select(ApprovalDecision).where(
+                ApprovalDecision.workflow_id == workflow_id,
+                ApprovalDecision.discrepancy_id == discrepancy_id,
+            )
+        )
+    ).scalar_one_or_none()
+    if decided is not None:
+        state = ItemState.APPROVED if decided.verdict == "approve" else ItemState.REJECTED
+        who = decided.decided_by_name or decided.decided_by
+        return f"already {state.value} by {who}", state, decided.run_id
+    request = (
+        await session.execute(
+            select(ApprovalRequest).where(
+                ApprovalRequest.workflow_id == workflow_id,
+                ApprovalRequest.discrepancy_id == discrepancy_id,
+            )
+        )
+    ).scalar_one_or_none()
+    run_id = request.run_id if request is not None else None
+    if request is not None and request.state == ItemState.EXPIRED.value:
+        return "the request expired; nothing was pushed", ItemState.EXPIRED, run_id
+    return "this approval is no longer waiting for a decision", ItemState.WAITING, run_id

@@ -11,7 +11,7 @@ from slack_payloads import click_payload, form_body, signed_headers
 from temporalio.client import Client
 
 from approvals.app import build_app
-from approvals.submit import submit_decision
+from approvals.submit import ledger_refusals, submit_decision
 from sandbox.slack_api import SlackMessage, SlackSandbox
 
 
@@ -50,9 +50,11 @@ def message_text(message: SlackMessage) -> str:
 class SlackUser:
     """Clicks buttons through the real endpoint, signed as Slack signs."""
 
-    def __init__(self, client: Client, secret: str, slack: SlackSandbox) -> None:
+    def __init__(self, client: Client, secret: str, slack: SlackSandbox, sessions) -> None:
+        closed = ledger_refusals(sessions)
+
         async def submit(workflow_id, decision):
-            return await submit_decision(client, workflow_id, decision)
+            return await submit_decision(client, workflow_id, decision, when_closed=closed)
 
         self.app = build_app(signing_secret=secret, submit=submit)
         self.secret = secret

@@ -116,7 +116,7 @@ async def test_unauthorized_click_is_refused_recorded_and_leaves_the_message(
     handle = await start(temporal_client, approval_settings, run_id)
     [message] = await wait_for(lambda: approval_messages(clean_slack), what="the approval message")
     value = buttons(message)[rule.id][APPROVE]
-    user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack)
+    user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack, sessions)
 
     assert (
         await user.click(value, APPROVE, user="U0BOOK", name="sam") == 200
@@ -149,7 +149,7 @@ async def test_double_click_gives_one_decision(
     handle = await start(temporal_client, approval_settings, await seed_run(sessions, [rule]))
     [message] = await wait_for(lambda: approval_messages(clean_slack), what="the approval message")
     value = buttons(message)[rule.id][APPROVE]
-    user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack)
+    user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack, sessions)
 
     codes = await asyncio.gather(*(user.click(value, APPROVE, user="U0CFO") for _ in range(2)))
     await user.settle()
@@ -170,7 +170,7 @@ async def test_approve_racing_reject_gives_one_decision(
     handle = await start(temporal_client, approval_settings, await seed_run(sessions, [item]))
     [message] = await wait_for(lambda: approval_messages(clean_slack), what="the approval message")
     actions = buttons(message)[item.id]
-    user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack)
+    user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack, sessions)
 
     await asyncio.gather(
         user.click(actions[APPROVE], APPROVE, user="U0OWNER"),
