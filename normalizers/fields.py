@@ -210,8 +210,14 @@ class Fields:
         for index, item in enumerate(value):
             yield Fields(item, self.where, f"{self.prefix}{path}[{index}].")
 
-    def choice(self, path: str, mapping: dict[str, Any]) -> Any:
-        """The mapped value of an enumerated vendor field; an unknown value is an error."""
+    def choice(self, path: str, mapping: dict[str, Any], *, if_null: Any = None) -> Any:
+        """The mapped value of an enumerated vendor field; an unknown value is an error.
+
+        `if_null` is the value for a field the vendor documents as nullable; otherwise a
+        missing value is an error too.
+        """
+        if if_null is not None and self.get(path) is None:
+            return if_null
         raw = self.text(path, required=True)
         if raw not in mapping:
             known = ", ".join(sorted(mapping))

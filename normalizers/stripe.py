@@ -129,10 +129,11 @@ def charge_status(f: Fields, refunded: Decimal) -> CanonicalStatus:
 
 
 def refund(f: Fields) -> Refund:
+    """Stripe documents a refund's `status` as nullable: no status yet is not yet done."""
     currency = f.currency("currency")
     return Refund(
         ref=ref(f, "refund"),
-        status=f.choice("status", REFUND_STATUS),
+        status=f.choice("status", REFUND_STATUS, if_null=CanonicalStatus.PENDING),
         source_status=f.text("status"),
         currency=currency,
         amount=f.minor_units("amount", currency),

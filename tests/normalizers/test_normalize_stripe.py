@@ -107,6 +107,20 @@ def test_the_fixture_refund(stripe_object):
     assert refund.balance_transaction is None
 
 
+@pytest.mark.parametrize(
+    ("status", "canonical"),
+    [
+        ("pending", CanonicalStatus.PENDING),
+        ("requires_action", CanonicalStatus.PENDING),
+        (None, CanonicalStatus.PENDING),
+        ("failed", CanonicalStatus.FAILED),
+        ("canceled", CanonicalStatus.CANCELLED),
+    ],
+)
+def test_refund_statuses(stripe_object, status, canonical):
+    assert one("refund", stripe_object("refund", status=status)).status is canonical
+
+
 def test_the_fixture_payout_arrives_on_a_date(stripe_object):
     payout = one("payout", stripe_object("payout"))
     assert isinstance(payout, Payout)
