@@ -11,6 +11,7 @@ from typing import Any
 
 from models.records import Source, SourceRef
 from sandbox.generator.business import (
+    BankLine,
     Bill,
     BillPayment,
     BookInvoice,
@@ -22,11 +23,22 @@ from sandbox.generator.business import (
 from sandbox.generator.month import Month
 
 
+class Ref(tuple):
+    """(source, type, id): a light stand-in for `SourceRef` while ~100k of them are built."""
+
+    def source_ref(self) -> SourceRef:
+        return SourceRef(source=Source(self[0]), type=self[1], id=self[2])
+
+
 @dataclass
 class ExpectedMatch:
     kind: str
-    records: list[SourceRef]
+    refs: list[Ref]
     partial: bool = False
+
+    @property
+    def records(self) -> list[SourceRef]:
+        return [r.source_ref() for r in self.refs]
 
 
 @dataclass
@@ -34,25 +46,39 @@ class ExpectedDiscrepancy:
     field: str
     severity: str
     status: str
-    records: list[SourceRef]
+    refs: list[Ref]
     scenario: str
     discriminator: str = ""
+
+    @property
+    def records(self) -> list[SourceRef]:
+        return [r.source_ref() for r in self.refs]
 
 
 @dataclass
 class Expected:
     matches: list[ExpectedMatch] = field(default_factory=list)
     discrepancies: list[ExpectedDiscrepancy] = field(default_factory=list)
-    customers: list[list[SourceRef]] = field(default_factory=list)
-    scenarios: dict[str, list[SourceRef]] = field(default_factory=dict)
+    customer_refs: list[list[Ref]] = field(default_factory=list)
+    scenario_refs: dict[str, list[Ref]] = field(default_factory=dict)
+
+    @property
+    def customers(self) -> list[list[SourceRef]]:
+        """One list per real person or company: the records that are that customer."""
+        return [[r.source_ref() for r in cluster] for cluster in self.customer_refs]
+
+    @property
+    def scenarios(self) -> dict[str, list[SourceRef]]:
+        """Every planted case of docs/matching.md by name, with the records it planted."""
+        return {name: [r.source_ref() for r in refs] for name, refs in self.scenario_refs.items()}
 
     def to_json(self) -> dict[str, Any]:
-        def refs(items: list[SourceRef]) -> list[dict[str, str]]:
-            return [r.model_dump(mode="json") for r in items]
+        def refs(items: list[Ref]) -> list[dict[str, str]]:
+            return [{"source": r[0], "type": r[1], "id": r[2]} for r in items]
 
         return {
             "matches": [
-                {"kind": m.kind, "records": refs(m.records), "partial": m.partial}
+                {"kind": m.kind, "records": refs(m.refs), "partial": m.partial}
                 for m in self.matches
             ],
             "discrepancies": [
@@ -60,46 +86,46 @@ class Expected:
                     "field": d.field,
                     "severity": d.severity,
                     "status": d.status,
-                    "records": refs(d.records),
+                    "records": refs(d.refs),
                     "scenario": d.scenario,
                     "discriminator": d.discriminator,
                 }
                 for d in self.discrepancies
             ],
-            "customers": [refs(c) for c in self.customers],
-            "scenarios": {name: refs(items) for name, items in self.scenarios.items()},
+            "customers": [refs(c) for c in self.customer_refs],
+            "scenarios": {name: refs(items) for name, items in self.scenario_refs.items()},
         }
 
 
-def ref(source: Source, type_: str, id_: object) -> SourceRef:
-    return SourceRef(source=source, type=type_, id=str(id_))
+def ref(source: Source, type_: str, id_: object) -> Ref:
+    return Ref((source.value, type_, str(id_)))
 
 
-def order_ref(s: Sale) -> SourceRef:
+def order_ref(s: Sale) -> Ref:
     return ref(Source.SHOPIFY, "order", s.shopify_id)
 
 
-def charge_ref(c: CardCharge) -> SourceRef:
+def charge_ref(c: CardCharge) -> Ref:
     return ref(Source.STRIPE, "charge", c.id)
 
 
-def invoice_ref(i: BookInvoice) -> SourceRef:
+def invoice_ref(i: BookInvoice) -> Ref:
     return ref(Source.QUICKBOOKS, "Invoice", i.id)
 
 
-def bank_ref(line) -> SourceRef:
+def bank_ref(line: BankLine) -> Ref:
     return ref(Source.PLAID, "transaction", line.id)
 
 
-def payout_ref(p: Payout) -> SourceRef:
+def payout_ref(p: Payout) -> Ref:
     return ref(Source.STRIPE, "payout", p.id)
 
 
-def member_refs(p: Payout) -> list[SourceRef]:
+def member_refs(p: Payout) -> list[Ref]:
     return [ref(Source.STRIPE, "balance_transaction", m.id) for m in p.members]
 
 
-def bill_ref(b: Bill) -> SourceRef:
+def bill_ref(b: Bill) -> Ref:
     return ref(Source.QUICKBOOKS, "Bill", b.id)
 
 
@@ -168,12 +194,12 @@ def _planted(month: Month, out: Expected) -> None:
         name: str,
         field_: str,
         severity: str,
-        records: list[SourceRef],
+        records: list[Ref],
         status: str = "open",
         disc: str = "",
     ) -> None:
         out.discrepancies.append(ExpectedDiscrepancy(field_, severity, status, records, name, disc))
-        out.scenarios[name] = records
+        out.scenario_refs[name] = records
 
     plant("missing_invoice", "existence", "high", [order_ref(p.missing_invoice)])
     plant(
@@ -205,15 +231,18 @@ def _planted(month: Month, out: Expected) -> None:
     plant("late_payout", "existence", "high", [payout_ref(p.late_payout)], status="pending_timing")
     plant("bad_currency", "input", "medium", [order_ref(p.bad_currency)])
     plant("bad_amount", "input", "medium", [bill_ref(p.bad_amount)])
-    out.scenarios["late_invoice"] = [order_ref(p.late_invoice), invoice_ref(p.late_invoice.invoice)]
-    out.scenarios["partial_payment"] = [
+    out.scenario_refs["late_invoice"] = [
+        order_ref(p.late_invoice),
+        invoice_ref(p.late_invoice.invoice),
+    ]
+    out.scenario_refs["partial_payment"] = [
         bank_ref(p.partial_payment[0]),
         invoice_ref(p.partial_payment[1]),
     ]
-    out.scenarios["ach_batch"] = [bank_ref(p.ach_batch[0]), *map(invoice_ref, p.ach_batch[1])]
+    out.scenario_refs["ach_batch"] = [bank_ref(p.ach_batch[0]), *map(invoice_ref, p.ach_batch[1])]
 
 
-def _person_refs(person: Person) -> list[SourceRef]:
+def _person_refs(person: Person) -> list[Ref]:
     return [
         ref(Source.SHOPIFY, "customer", person.shopify_id),
         ref(Source.QUICKBOOKS, "Customer", person.qbo_id),
@@ -221,10 +250,10 @@ def _person_refs(person: Person) -> list[SourceRef]:
 
 
 def _customers(month: Month, out: Expected) -> None:
-    out.customers = [_person_refs(person) for person in month.people]
-    out.customers += [[ref(Source.QUICKBOOKS, "Customer", c.id)] for c in month.trade_customers]
+    out.customer_refs = [_person_refs(person) for person in month.people]
+    out.customer_refs += [[ref(Source.QUICKBOOKS, "Customer", c.id)] for c in month.trade_customers]
     p = month.planted
-    out.scenarios["three_spellings"] = _person_refs(p.three_spellings)
-    out.scenarios["shared_mailbox"] = [
+    out.scenario_refs["three_spellings"] = _person_refs(p.three_spellings)
+    out.scenario_refs["shared_mailbox"] = [
         r for person in p.shared_mailbox for r in _person_refs(person)
     ]

@@ -19,8 +19,7 @@ class Ids:
 
     def _letters(self, n: int) -> str:
         # At least one letter after the prefix, so "po_<id>_0001.json" never ends in digits only.
-        body = "".join(self.rng.choice(_ALNUM) for _ in range(n - 1))
-        return self.rng.choice(string.ascii_letters) + body
+        return self.rng.choice(string.ascii_letters) + "".join(self.rng.choices(_ALNUM, k=n - 1))
 
     def stripe(self, prefix: str) -> str:
         """`ch_3Q...`, `re_...`, `txn_...`, `po_...`, `pi_...`: 24 characters after the prefix."""
@@ -43,4 +42,4 @@ class Ids:
         return str(self._qbo_name)
 
     def token(self, n: int = 32) -> str:
-        return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+        return "".join(self.rng.choices("0123456789abcdef", k=n))

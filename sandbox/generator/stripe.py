@@ -8,9 +8,9 @@ which transactions make up a payout is the answer to `GET /v1/balance_transactio
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
-from models.money import to_minor_units
 from sandbox.generator.business import CURRENCY, CardCharge, Movement, Payout
 from sandbox.generator.clock import add_business_days, shop_date
 
@@ -25,8 +25,9 @@ def unix_day(day: date) -> int:
     return unix(datetime.combine(day, time(0), UTC))
 
 
-def cents(amount) -> int:
-    return to_minor_units(amount, CURRENCY)
+def cents(amount: Decimal) -> int:
+    """USD minor units (exponent 2), the same as `models.money.to_minor_units(amount, "USD")`."""
+    return int(amount.scaleb(2))
 
 
 def charge(c: CardCharge) -> dict[str, Any]:
