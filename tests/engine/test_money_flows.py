@@ -118,14 +118,21 @@ def test_unreferenced_deposit_pays_the_unique_subset_of_the_payers_open_invoices
     records.append(bank("b1", "703.26", 12, name="ACH CREDIT ACME WHLSL SUPPLY"))  # W1+W2+W3
     outcome, _ = _run(records)
     [paid] = _kind(outcome, MatchKind.DEPOSIT_INVOICES)
-    assert keys(paid)[1:] == ["quickbooks:Invoice:W1", "quickbooks:Invoice:W2", "quickbooks:Invoice:W3"]
+    assert keys(paid)[1:] == [
+        "quickbooks:Invoice:W1",
+        "quickbooks:Invoice:W2",
+        "quickbooks:Invoice:W3",
+    ]
     assert "exactly one subset" in paid.explanation
 
 
 def test_two_subsets_that_fit_are_ambiguous_never_guessed():
     records = [
         ACME,
-        *(_open(f"W{a}", a, str(3000 + i)) for i, a in enumerate(["400.00", "800.00", "500.00", "700.00"])),
+        *(
+            _open(f"W{a}", a, str(3000 + i))
+            for i, a in enumerate(["400.00", "800.00", "500.00", "700.00"])
+        ),
         bank("b1", "1200.00", 12, name="ACME WHOLESALE SUPPLY"),
     ]
     outcome, _ = _run(records)
