@@ -143,7 +143,13 @@ class VendorHost:
             time.sleep(0.01)
 
     def stop(self) -> None:
+        self.request_stop()
+        self.join()
+
+    def request_stop(self) -> None:
         self._server.should_exit = True
+
+    def join(self) -> None:
         self._thread.join(timeout=10)
         self._socket.close()
 

@@ -6,20 +6,24 @@
 
 `data` is a `sandbox.generator.VendorData` (anything with its attributes; a missing one serves an
 empty source). `sb.plaid`, `sb.stripe`, `sb.shopify`, `sb.quickbooks` are the live states, so a
-test can change the data while the servers run. `serve_forever` is the blocking form used by
-`python starter.py sandbox`.
+test can change the data while the servers run. `vendors=("stripe",)` starts only some servers.
+`serve_forever` is the blocking form used by `python starter.py sandbox`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sandbox.faults import FaultInjector, FaultPlan
-from sandbox.servers import plaid, shopify, stripe
+from sandbox.servers import plaid, quickbooks, shopify, stripe
 from sandbox.servers.host import VendorHost
+from sandbox.servers.quickbooks_auth import OAuthState
+
+VENDORS = ("plaid", "stripe", "shopify", "quickbooks")
 
 
 @dataclass(frozen=True)
@@ -39,23 +43,20 @@ class Credentials:
 
 
 class Sandbox:
-    """All vendor servers on loopback ports; a context manager (sync or async)."""
+    """The vendor servers on loopback ports; a context manager (sync or async)."""
 
     def __init__(
         self,
         data: Any,
         faults: FaultPlan | None = None,
         credentials: Credentials | None = None,
+        vendors: Iterable[str] = VENDORS,
         shopify_bucket: tuple[int, float] = (40, 2.0),
+        qbo_throttle: tuple[int, float] = (500, 60.0),
+        qbo_access_ttl: float = 3600.0,
     ) -> None:
-        self.credentials = credentials or Credentials()
+        c = self.credentials = credentials or Credentials()
         self.faults = FaultInjector(faults)
-        self.stripe = stripe.StripeState(
-            getattr(data, "stripe", None) or {},
-            getattr(data, "stripe_payout_members", None) or {},
-            self.credentials.stripe_api_key,
-        )
-        c = self.credentials
         self.plaid = plaid.PlaidState(
             getattr(data, "plaid_transactions", None) or [],
             c.plaid_client_id,
@@ -63,43 +64,74 @@ class Sandbox:
             c.plaid_access_token,
             getattr(data, "plaid_accounts", None),
         )
+        self.stripe = stripe.StripeState(
+            getattr(data, "stripe", None) or {},
+            getattr(data, "stripe_payout_members", None) or {},
+            c.stripe_api_key,
+        )
         shop = getattr(data, "shopify", None) or {}
         self.shopify = shopify.ShopifyState(
             shop.get("orders", []),
             shop.get("customers", []),
             c.shopify_access_token,
-            shopify.LeakyBucket(shopify_bucket[0], shopify_bucket[1]),
+            shopify.LeakyBucket(*shopify_bucket),
         )
-        self.hosts: dict[str, VendorHost] = {
-            "plaid": VendorHost(
-                "plaid", plaid.build_app(self.plaid, self.faults), plaid.fault_response, self.faults
-            ),
-            "shopify": VendorHost(
-                "shopify", shopify.build_app(self.shopify), shopify.fault_response, self.faults
-            ),
-            "stripe": VendorHost(
-                "stripe", stripe.build_app(self.stripe), stripe.fault_response, self.faults
-            ),
+        oauth = OAuthState(
+            c.qbo_client_id, c.qbo_client_secret, c.qbo_refresh_token, access_ttl=qbo_access_ttl
+        )
+        self.quickbooks = quickbooks.QuickBooksState(
+            getattr(data, "quickbooks", None) or {},
+            c.qbo_realm_id,
+            oauth,
+            quickbooks.Throttle(*qbo_throttle),
+        )
+        self.hosts = {name: self._host(name) for name in vendors}
+
+    def _host(self, name: str) -> VendorHost:
+        apps = {
+            "plaid": (plaid.build_app(self.plaid, self.faults), plaid.fault_response),
+            "stripe": (stripe.build_app(self.stripe), stripe.fault_response),
+            "shopify": (shopify.build_app(self.shopify), shopify.fault_response),
+            "quickbooks": (quickbooks.build_app(self.quickbooks), quickbooks.fault_response),
         }
+        if name not in apps:
+            raise ValueError(f"unknown sandbox vendor {name!r}; choose from {', '.join(VENDORS)}")
+        app, fault_response = apps[name]
+        return VendorHost(name, app, fault_response, self.faults)
 
     @property
     def urls(self) -> dict[str, str]:
         return {name: host.url for name, host in self.hosts.items()}
 
     def env(self) -> dict[str, str]:
-        """The settings (runtime/settings.py names) that point Accord at this sandbox."""
-        c = self.credentials
-        return {
-            "PLAID_BASE_URL": self.urls["plaid"],
-            "PLAID_CLIENT_ID": c.plaid_client_id,
-            "PLAID_SECRET": c.plaid_secret,
-            "PLAID_ACCESS_TOKEN": c.plaid_access_token,
-            "STRIPE_API_BASE": self.urls["stripe"],
-            "STRIPE_API_KEY": c.stripe_api_key,
-            "SHOPIFY_SHOP_URL": self.urls["shopify"],
-            "SHOPIFY_ACCESS_TOKEN": c.shopify_access_token,
-            "SHOPIFY_API_VERSION": c.shopify_api_version,
-        }
+        """The settings (runtime/settings.py names) that point Accord at the running servers."""
+        c, urls, out = self.credentials, self.urls, {}
+        if "plaid" in urls:
+            out |= {
+                "PLAID_BASE_URL": urls["plaid"],
+                "PLAID_CLIENT_ID": c.plaid_client_id,
+                "PLAID_SECRET": c.plaid_secret,
+                "PLAID_ACCESS_TOKEN": c.plaid_access_token,
+            }
+        if "stripe" in urls:
+            out |= {"STRIPE_API_BASE": urls["stripe"], "STRIPE_API_KEY": c.stripe_api_key}
+        if "shopify" in urls:
+            out |= {
+                "SHOPIFY_SHOP_URL": urls["shopify"],
+                "SHOPIFY_ACCESS_TOKEN": c.shopify_access_token,
+                "SHOPIFY_API_VERSION": c.shopify_api_version,
+            }
+        if "quickbooks" in urls:
+            out |= {
+                "QBO_BASE_URL": urls["quickbooks"],
+                "QBO_REALM_ID": c.qbo_realm_id,
+                "QBO_CLIENT_ID": c.qbo_client_id,
+                "QBO_CLIENT_SECRET": c.qbo_client_secret,
+                "QBO_REFRESH_TOKEN": self.quickbooks.oauth.refresh_token,
+                # not (yet) a Settings field: where intuit-oauth's AuthClient finds the token URL
+                "QBO_DISCOVERY_URL": urls["quickbooks"] + "/.well-known/openid_configuration",
+            }
+        return out
 
     def start(self) -> Sandbox:
         started: list[VendorHost] = []
@@ -115,7 +147,9 @@ class Sandbox:
 
     def stop(self) -> None:
         for host in self.hosts.values():
-            host.stop()
+            host.request_stop()
+        for host in self.hosts.values():
+            host.join()
 
     def __enter__(self) -> Sandbox:
         return self.start()
@@ -133,16 +167,19 @@ class Sandbox:
 def run_sandbox(data: Any, faults: FaultPlan | None = None, **options: Any) -> Sandbox:
     """`async with run_sandbox(data) as sb:` (or plain `with`) serves `data` until the block ends.
 
-    `options` are `Sandbox`'s: `credentials`, `shopify_bucket=(size, leak_per_second)`, ...
+    `options` are `Sandbox`'s: `credentials`, `vendors`, `shopify_bucket=(size, leak_per_second)`,
+    `qbo_throttle=(requests, per_seconds)`, `qbo_access_ttl` (seconds).
     """
     return Sandbox(data, faults, **options)
 
 
-def serve_forever(seed: int = 0, orders: int = 200, stop: threading.Event | None = None) -> None:
+def serve_forever(
+    seed: int = 0, orders: int = 200, stop: threading.Event | None = None, **options: Any
+) -> None:
     """Generate a business, serve it, print `KEY=value` settings, block until interrupted."""
     from sandbox.generator import generate
 
-    with run_sandbox(generate(seed=seed, orders=orders)) as sb:
+    with run_sandbox(generate(seed=seed, orders=orders), **options) as sb:
         for key, value in sb.env().items():
             print(f"{key}={value}", flush=True)
         try:

@@ -5,12 +5,19 @@ pending → posted is a removal plus an addition, and data changing mid-paginati
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import partial
 
 import httpx
 import pytest
 
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import Sandbox
+
+# only the server under test: starting and stopping all four for every test is slow
+open_sandbox = partial(Sandbox, vendors=("plaid",))
+
+
+HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
 
 
 def txn(i: int, pending: bool = False) -> dict:
@@ -32,7 +39,7 @@ class Data:
 
 
 def serve(n: int = 12, *faults: Fault) -> Sandbox:
-    return Sandbox(Data(n), faults=FaultPlan(faults=list(faults)))
+    return open_sandbox(Data(n), faults=FaultPlan(faults=list(faults)))
 
 
 def sync(sb: Sandbox, cursor: str = "", count: int = 5, **extra: object) -> httpx.Response:
@@ -42,7 +49,7 @@ def sync(sb: Sandbox, cursor: str = "", count: int = 5, **extra: object) -> http
         "secret": c.plaid_secret,
         "access_token": c.plaid_access_token,
     }
-    return httpx.post(
+    return HTTP.post(
         sb.urls["plaid"] + "/transactions/sync",
         json={**body, "cursor": cursor, "count": count, **extra},
     )
@@ -93,7 +100,7 @@ def test_a_later_call_returns_only_what_changed():
 
 
 def test_pending_becoming_posted_is_a_removal_and_an_addition():
-    with Sandbox(type("D", (), {"plaid_transactions": [txn(1, pending=True)]})()) as sb:
+    with open_sandbox(type("D", (), {"plaid_transactions": [txn(1, pending=True)]})()) as sb:
         _, cursor = drain(sb)
         sb.plaid.post_pending("t0001", "t0001-posted", date="2024-05-04")
         body = sync(sb, cursor).json()
@@ -144,7 +151,7 @@ def test_credentials_in_headers_are_accepted():
     with serve(1) as sb:
         c = sb.credentials
         headers = {"PLAID-CLIENT-ID": c.plaid_client_id, "PLAID-SECRET": c.plaid_secret}
-        response = httpx.post(
+        response = HTTP.post(
             sb.urls["plaid"] + "/transactions/sync",
             json={"access_token": c.plaid_access_token},
             headers=headers,
@@ -155,7 +162,7 @@ def test_credentials_in_headers_are_accepted():
 @pytest.mark.parametrize("body", [{}, {"client_id": "x"}])
 def test_missing_credentials_are_named(body):
     with serve(1) as sb:
-        response = httpx.post(sb.urls["plaid"] + "/transactions/sync", json=body)
+        response = HTTP.post(sb.urls["plaid"] + "/transactions/sync", json=body)
         assert response.status_code == 400
         assert response.json()["error_code"] == "MISSING_FIELDS"
         assert "secret" in response.json()["error_message"]

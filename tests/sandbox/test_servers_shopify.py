@@ -5,11 +5,18 @@ and enforces the access token and the leaky-bucket rate limit."""
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import httpx
 import pytest
 
 from sandbox.servers import Sandbox
+
+# only the server under test: starting and stopping all four for every test is slow
+open_sandbox = partial(Sandbox, vendors=("shopify",))
+
+
+HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
 
 VERSION = "2024-10"
 
@@ -51,14 +58,14 @@ class Data:
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with Sandbox(Data()) as sb:
+    with open_sandbox(Data()) as sb:
         yield sb
 
 
 def call(sb: Sandbox, method: str, path: str, token: str | None = None, **kwargs) -> httpx.Response:
     url = path if path.startswith("http") else f"{sb.urls['shopify']}/admin/api/{VERSION}/{path}"
     headers = {"X-Shopify-Access-Token": token or sb.credentials.shopify_access_token}
-    return httpx.request(method, url, headers=headers, **kwargs)
+    return HTTP.request(method, url, headers=headers, **kwargs)
 
 
 def links(response: httpx.Response) -> dict[str, str]:
@@ -206,7 +213,7 @@ def test_missing_order_is_404(sandbox):
 
 
 def test_leaky_bucket_fills_then_throttles_with_retry_after():
-    with Sandbox(Data(2), shopify_bucket=(3, 0.5)) as sb:
+    with open_sandbox(Data(2), shopify_bucket=(3, 0.5)) as sb:
         responses = [call(sb, "GET", "customers.json") for _ in range(4)]
         assert [r.status_code for r in responses] == [200, 200, 200, 429]
         assert [r.headers["x-shopify-shop-api-call-limit"] for r in responses[:3]] == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from functools import partial
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,12 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from sandbox.servers import Sandbox
+
+# only the server under test: starting and stopping all four for every test is slow
+open_sandbox = partial(Sandbox, vendors=("stripe",))
+
+
+HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
 
 VENDOR = Path("/work/shared/vendor/stripe")
 LISTS = ["charges", "refunds", "balance_transactions", "payouts"]
@@ -92,13 +99,13 @@ class Data:
 
 @pytest.fixture(scope="module")
 def sandbox():
-    with Sandbox(Data()) as sb:
+    with open_sandbox(Data()) as sb:
         yield sb
 
 
 def get(sb: Sandbox, path: str, key: str | None = None, **params: object) -> httpx.Response:
     key = key or sb.credentials.stripe_api_key
-    return httpx.get(
+    return HTTP.get(
         sb.urls["stripe"] + path, params=params, headers={"Authorization": f"Bearer {key}"}
     )
 

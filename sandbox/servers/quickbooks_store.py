@@ -1,0 +1,188 @@
+"""The books behind the QuickBooks Online sandbox: entities by type and Id, with QBO's write rules.
+
+Writes follow QBO: a create gets the next Id, `SyncToken` "0" and `MetaData` times; an update must
+carry the entity's current `SyncToken` (else 400 Fault 5010 "Stale Object Error"), bumps it and
+`MetaData.LastUpdatedTime`; `sparse: true` merges the given fields, otherwise the body replaces
+the entity. A `requestid` seen before returns the first answer again and writes nothing.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+COMPANY_ZONE = ZoneInfo("America/Los_Angeles")
+
+# Entities QBO knows (python-quickbooks' list plus a few); a query FROM anything else is refused.
+ENTITIES = {
+    "Account",
+    "Attachable",
+    "Bill",
+    "BillPayment",
+    "Budget",
+    "Class",
+    "CompanyCurrency",
+    "CompanyInfo",
+    "CreditCardPayment",
+    "CreditMemo",
+    "Customer",
+    "CustomerType",
+    "Department",
+    "Deposit",
+    "Employee",
+    "Estimate",
+    "ExchangeRate",
+    "Invoice",
+    "Item",
+    "JournalEntry",
+    "Payment",
+    "PaymentMethod",
+    "Preferences",
+    "Purchase",
+    "PurchaseOrder",
+    "RecurringTransaction",
+    "RefundReceipt",
+    "SalesReceipt",
+    "TaxAgency",
+    "TaxCode",
+    "TaxRate",
+    "Term",
+    "TimeActivity",
+    "Transfer",
+    "Vendor",
+    "VendorCredit",
+}
+BY_URL_NAME = {name.lower(): name for name in ENTITIES}
+
+
+class Fault(Exception):
+    """A QBO ValidationFault: HTTP 400 with `{"Fault": {"Error": [...], "type"}, "time"}`."""
+
+    def __init__(
+        self,
+        message: str,
+        detail: str,
+        code: str,
+        element: str = "",
+        status: int = 400,
+        type_: str = "ValidationFault",
+    ) -> None:
+        super().__init__(f"{code} {message}: {detail}")
+        self.message, self.detail, self.code, self.element = message, detail, code, element
+        self.status, self.type = status, type_
+
+    def body(self) -> dict[str, Any]:
+        error = {
+            "Message": self.message,
+            "Detail": self.detail,
+            "code": self.code,
+            "element": self.element,
+        }
+        return {"Fault": {"Error": [error], "type": self.type}, "time": qbo_time(millis=True)}
+
+
+def qbo_time(millis: bool = False) -> str:
+    now = datetime.now(COMPANY_ZONE)
+    return now.isoformat(timespec="milliseconds" if millis else "seconds")
+
+
+def not_found(entity: str, object_id: str) -> Fault:
+    return Fault(
+        "Object Not Found",
+        f"Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees. ({entity} {object_id})",
+        "610",
+    )
+
+
+class Books:
+    def __init__(self, entities: dict[str, list[dict[str, Any]]]) -> None:
+        self.lock = threading.Lock()
+        self.entities: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in ENTITIES}
+        for name, records in entities.items():
+            if name not in ENTITIES:
+                raise ValueError(f"quickbooks data names unknown entity {name!r}")
+            self.entities[name] = {str(r["Id"]): copy.deepcopy(r) for r in records}
+        self.deleted: dict[str, list[dict[str, Any]]] = {name: [] for name in ENTITIES}
+        self.answers: dict[str, tuple[int, dict[str, Any]]] = {}  # requestid -> first answer
+        self.writes = 0
+
+    def get(self, entity: str, object_id: str) -> dict[str, Any]:
+        if not object_id.isdigit():
+            raise Fault(
+                "Invalid ID",
+                f"Id should be a valid number. Supplied value:{object_id}",
+                "2030",
+                "Id",
+            )
+        record = self.entities[entity].get(object_id)
+        if record is None:
+            raise not_found(entity, object_id)
+        return record
+
+    def write(self, entity: str, body: dict[str, Any], operation: str | None) -> dict[str, Any]:
+        self.writes += 1
+        if operation == "delete":
+            return self._delete(entity, body)
+        if body.get("Id") not in (None, ""):
+            return self._update(entity, body)
+        return self._create(entity, body)
+
+    def _create(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        ids = [int(i) for i in self.entities[entity]] or [0]
+        now = qbo_time()
+        record = {
+            **body,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": str(max(ids) + 1),
+            "SyncToken": "0",
+        }
+        record["MetaData"] = {"CreateTime": now, "LastUpdatedTime": now}
+        self.entities[entity][record["Id"]] = record
+        return record
+
+    def _update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        current = self.get(entity, str(body["Id"]))
+        token = body.get("SyncToken")
+        if token in (None, ""):
+            raise Fault(
+                "Required param missing, need to supply the required value for the API",
+                "Required parameter SyncToken is missing in the request",
+                "2020",
+                "SyncToken",
+            )
+        if str(token) != current["SyncToken"]:
+            raise Fault(
+                "Stale Object Error",
+                f"Stale Object Error : You and another user were working on the same thing. SyncToken {token} is not the current one ({current['SyncToken']}).",
+                "5010",
+            )
+        fields = {
+            k: v for k, v in body.items() if k not in ("sparse", "SyncToken", "MetaData", "domain")
+        }
+        record = (
+            {**current, **fields}
+            if body.get("sparse")
+            else {"domain": "QBO", **fields, "Id": current["Id"]}
+        )
+        record["sparse"] = False
+        record["SyncToken"] = str(int(current["SyncToken"]) + 1)
+        record["MetaData"] = {**current.get("MetaData", {}), "LastUpdatedTime": qbo_time()}
+        self.entities[entity][current["Id"]] = record
+        return record
+
+    def _delete(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
+        current = self.get(entity, str(body.get("Id", "")))
+        if str(body.get("SyncToken")) != current["SyncToken"]:
+            raise Fault(
+                "Stale Object Error",
+                "Stale Object Error : the SyncToken is not the current one.",
+                "5010",
+            )
+        del self.entities[entity][current["Id"]]
+        tombstone = {"domain": "QBO", "status": "Deleted", "Id": current["Id"]}
+        self.deleted[entity].append({**tombstone, "MetaData": {"LastUpdatedTime": qbo_time()}})
+        return tombstone

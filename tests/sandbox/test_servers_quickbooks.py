@@ -1,0 +1,282 @@
+"""The QuickBooks Online sandbox answers QBO's query language, reads and writes entities with
+SyncToken concurrency and requestid idempotency, and runs Intuit's OAuth: expiring access
+tokens, rotating refresh tokens, and a throttle."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import httpx
+import pytest
+
+from sandbox.servers import Sandbox
+
+# only the server under test: starting and stopping all four for every test is slow
+open_sandbox = partial(Sandbox, vendors=("quickbooks",))
+
+
+HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
+
+
+def invoice(i: int, updated: str, *, amount: str = "100.00") -> dict:
+    return {
+        "Id": str(i),
+        "SyncToken": "0",
+        "domain": "QBO",
+        "sparse": False,
+        "DocNumber": f"10{i:02d}",
+        "TxnDate": f"2024-03-{i:02d}",
+        "TotalAmt": amount,
+        "CustomerRef": {"value": str(i % 3 + 1), "name": f"C{i % 3 + 1}"},
+        "MetaData": {"CreateTime": "2024-03-01T08:00:00-08:00", "LastUpdatedTime": updated},
+    }
+
+
+class Data:
+    def __init__(self) -> None:
+        invoices = [invoice(i, f"2024-03-{i:02d}T10:00:00-08:00") for i in range(1, 13)]
+        customers = [
+            {
+                "Id": "1",
+                "SyncToken": "0",
+                "DisplayName": "Ada",
+                "Active": True,
+                "MetaData": {"LastUpdatedTime": "2024-01-01T00:00:00-08:00"},
+            },
+            {
+                "Id": "2",
+                "SyncToken": "0",
+                "DisplayName": "Bo",
+                "Active": False,
+                "MetaData": {"LastUpdatedTime": "2024-01-01T00:00:00-08:00"},
+            },
+        ]
+        self.quickbooks = {"Invoice": invoices, "Customer": customers}
+
+
+class Client:
+    """A bare HTTP client doing what an SDK does: refresh, then Bearer calls."""
+
+    def __init__(self, sb: Sandbox) -> None:
+        self.sb, self.base = sb, f"{sb.urls['quickbooks']}/v3/company/{sb.credentials.qbo_realm_id}"
+        self.refresh_token = sb.credentials.qbo_refresh_token
+        self.access_token = self.refresh().json()["access_token"]
+
+    def refresh(
+        self, refresh_token: str | None = None, secret: str | None = None
+    ) -> httpx.Response:
+        c = self.sb.credentials
+        response = HTTP.post(
+            self.sb.urls["quickbooks"] + "/oauth2/v1/tokens/bearer",
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token or self.refresh_token,
+            },
+            auth=(c.qbo_client_id, secret or c.qbo_client_secret),
+        )
+        if response.status_code == 200:
+            self.refresh_token = response.json()["refresh_token"]
+        return response
+
+    def call(self, method: str, path: str, **kwargs) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self.access_token}", "Accept": "application/json"}
+        return HTTP.request(method, self.base + path, headers=headers, **kwargs)
+
+    def query(self, text: str) -> httpx.Response:
+        return self.call("GET", "/query", params={"query": text, "minorversion": "75"})
+
+
+@pytest.fixture
+def qbo():
+    with open_sandbox(Data()) as sb:
+        yield Client(sb)
+
+
+def ids(response: httpx.Response, entity: str = "Invoice") -> list[str]:
+    return [r["Id"] for r in response.json()["QueryResponse"].get(entity, [])]
+
+
+def test_last_updated_filter_compares_instants_and_pages_every_record_once(qbo):
+    since = "2024-03-05T17:00:00Z"  # = 09:00-08:00, before the 5th's 10:00-08:00
+    seen, start = [], 1
+    while True:
+        page = qbo.query(
+            f"SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{since}' ORDERBY MetaData.LastUpdatedTime STARTPOSITION {start} MAXRESULTS 3"
+        )
+        assert page.status_code == 200
+        body = page.json()["QueryResponse"]
+        if not body:
+            break
+        assert body["startPosition"] == start and body["maxResults"] == len(body["Invoice"])
+        seen += ids(page)
+        start += 3
+    assert seen == [str(i) for i in range(5, 13)]
+    count = qbo.query(f"select count(*) from Invoice where MetaData.LastUpdatedTime >= '{since}'")
+    assert count.json()["QueryResponse"] == {"totalCount": 8}
+
+
+def test_conditions_in_orderby_desc_and_reference_fields(qbo):
+    response = qbo.query(
+        "SELECT * FROM Invoice WHERE TxnDate < '2024-03-07' AND CustomerRef = '2' ORDERBY TxnDate DESC"
+    )
+    assert ids(response) == ["4", "1"]
+    assert ids(qbo.query("SELECT * FROM Invoice WHERE Id IN ('3', '9', '99')")) == ["3", "9"]
+    assert ids(qbo.query("SELECT * FROM Invoice WHERE DocNumber LIKE '101%'")) == ["10", "11", "12"]
+
+
+def test_inactive_names_are_hidden_unless_asked_for(qbo):
+    assert ids(qbo.query("SELECT * FROM Customer"), "Customer") == ["1"]
+    assert ids(qbo.query("SELECT * FROM Customer WHERE Active IN (true, false)"), "Customer") == [
+        "1",
+        "2",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * FROM Custmoer",
+        "SELECT * FROM Invoice WHERE",
+        "SELECT * FROM Invoice MAXRESULTS x",
+        "DROP TABLE Invoice",
+    ],
+)
+def test_bad_queries_get_a_validation_fault(qbo, text):
+    response = qbo.query(text)
+    assert response.status_code == 400
+    error = response.json()["Fault"]["Error"][0]
+    assert (
+        response.json()["Fault"]["type"] == "ValidationFault"
+        and error["Message"] == "Invalid query"
+    )
+
+
+def test_unknown_entity_names_the_entity(qbo):
+    assert (
+        "invalid context declaration: Custmoer"
+        in qbo.query("SELECT * FROM Custmoer").json()["Fault"]["Error"][0]["Detail"]
+    )
+
+
+def test_read_by_id_and_missing_ids(qbo):
+    assert qbo.call("GET", "/invoice/3").json()["Invoice"]["DocNumber"] == "1003"
+    assert qbo.call("GET", "/invoice/404").json()["Fault"]["Error"][0]["code"] == "610"
+    assert qbo.call("GET", "/invoice/1.5").json()["Fault"]["Error"][0]["code"] == "2030"
+
+
+def test_create_then_sparse_update_bumps_sync_token_and_last_updated(qbo):
+    created = qbo.call(
+        "POST", "/invoice", json={"CustomerRef": {"value": "1"}, "TotalAmt": 42.5}
+    ).json()["Invoice"]
+    assert (created["Id"], created["SyncToken"]) == ("13", "0")
+    update = {"Id": "13", "SyncToken": "0", "sparse": True, "PrivateNote": "fixed by Accord"}
+    updated = qbo.call("POST", "/invoice", json=update).json()["Invoice"]
+    assert (updated["SyncToken"], updated["PrivateNote"], updated["TotalAmt"]) == (
+        "1",
+        "fixed by Accord",
+        42.5,
+    )
+    assert updated["MetaData"]["CreateTime"] == created["MetaData"]["CreateTime"]
+    found = qbo.query(
+        f"SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{created['MetaData']['CreateTime']}'"
+    )
+    assert ids(found) == ["13"]
+
+
+def test_full_update_replaces_the_entity(qbo):
+    replaced = qbo.call(
+        "POST", "/invoice", json={"Id": "2", "SyncToken": "0", "TotalAmt": "7.00"}
+    ).json()["Invoice"]
+    assert (
+        "DocNumber" not in replaced
+        and replaced["TotalAmt"] == "7.00"
+        and replaced["SyncToken"] == "1"
+    )
+
+
+def test_stale_sync_token_is_refused_with_5010(qbo):
+    qbo.call(
+        "POST", "/invoice", json={"Id": "1", "SyncToken": "0", "sparse": True, "PrivateNote": "a"}
+    )
+    stale = qbo.call(
+        "POST", "/invoice", json={"Id": "1", "SyncToken": "0", "sparse": True, "PrivateNote": "b"}
+    )
+    assert stale.status_code == 400
+    assert stale.json()["Fault"]["Error"][0]["code"] == "5010"
+    assert stale.json()["Fault"]["Error"][0]["Message"] == "Stale Object Error"
+    assert qbo.call("GET", "/invoice/1").json()["Invoice"]["PrivateNote"] == "a"
+
+
+def test_same_requestid_returns_the_first_answer_without_writing_again(qbo):
+    body = {"Id": "3", "SyncToken": "0", "sparse": True, "PrivateNote": "once"}
+    first = qbo.call("POST", "/invoice", params={"requestid": "corr-1"}, json=body)
+    again = qbo.call("POST", "/invoice", params={"requestid": "corr-1"}, json=body)
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert qbo.sb.quickbooks.books.writes == 1
+    assert qbo.call("GET", "/invoice/3").json()["Invoice"]["SyncToken"] == "1"
+
+
+def test_delete_removes_from_queries_and_shows_in_cdc(qbo):
+    deleted = qbo.call(
+        "POST", "/invoice", params={"operation": "delete"}, json={"Id": "4", "SyncToken": "0"}
+    ).json()
+    assert deleted["Invoice"] == {"domain": "QBO", "status": "Deleted", "Id": "4"}
+    assert "4" not in ids(qbo.query("SELECT * FROM Invoice MAXRESULTS 1000"))
+    cdc = qbo.call(
+        "GET", "/cdc", params={"entities": "invoice", "changedSince": "2024-03-11T00:00:00-08:00"}
+    ).json()
+    changed = cdc["CDCResponse"][0]["QueryResponse"][0]["Invoice"]
+    assert [r["Id"] for r in changed] == ["11", "12", "4"] and changed[-1]["status"] == "Deleted"
+
+
+def test_refresh_rotates_and_the_old_refresh_token_stops_working(qbo):
+    old = qbo.refresh_token
+    fresh = qbo.refresh()
+    assert fresh.status_code == 200
+    body = fresh.json()
+    assert (
+        body["refresh_token"] != old
+        and body["token_type"] == "bearer"
+        and body["expires_in"] == 3600
+    )
+    assert qbo.refresh(old).json() == {"error": "invalid_grant"}
+    assert qbo.refresh(secret="wrong").status_code == 401
+
+
+def test_expired_access_token_gets_qbos_401_until_refreshed(qbo):
+    qbo.sb.quickbooks.oauth.expire_all()
+    refused = qbo.query("SELECT * FROM Invoice")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith('Bearer realm="Intuit"')
+    assert refused.json()["fault"]["error"][0]["code"] == "3200"
+    assert refused.json()["fault"]["type"] == "AUTHENTICATION"
+    qbo.access_token = qbo.refresh().json()["access_token"]
+    assert qbo.query("SELECT * FROM Invoice").status_code == 200
+
+
+def test_access_tokens_expire_after_their_lifetime():
+    with open_sandbox(Data(), qbo_access_ttl=0.2) as sb:
+        client = Client(sb)
+        assert client.query("SELECT * FROM Invoice").status_code == 200
+        import time
+
+        time.sleep(0.25)
+        assert client.query("SELECT * FROM Invoice").status_code == 401
+
+
+def test_another_realm_is_forbidden(qbo):
+    other = HTTP.get(
+        qbo.sb.urls["quickbooks"] + "/v3/company/123/invoice/1",
+        headers={"Authorization": f"Bearer {qbo.access_token}"},
+    )
+    assert other.status_code == 403
+
+
+def test_throttle_answers_429_with_intuits_fault():
+    with open_sandbox(Data(), qbo_throttle=(3, 60.0)) as sb:
+        client = Client(sb)
+        statuses = [client.query("SELECT * FROM Invoice").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        fault = client.query("SELECT * FROM Invoice").json()["Fault"]
+        assert fault["Error"][0]["Message"].startswith("message=ThrottleExceeded")
