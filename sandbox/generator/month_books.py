@@ -25,7 +25,7 @@ TRADE_CATEGORY = ("INCOME", "INCOME_OTHER_INCOME")
 
 def ach_credit(ids: Ids, day: date, amount: Decimal, bank_name: str, info: str = "") -> BankLine:
     name = f"ACH DEPOSIT {bank_name}" + (f" PMT INFO:{info}" if info else "")
-    return BankLine(ids.plaid(), day, amount, name, None, TRADE_CATEGORY, bank_name, "business")
+    return BankLine(ids.plaid(), day, amount, name, None, TRADE_CATEGORY, bank_name, "merchant")
 
 
 def build_books(ids: Ids, rng: random.Random, month: Month) -> None:
@@ -45,7 +45,7 @@ def build_books(ids: Ids, rng: random.Random, month: Month) -> None:
         None,
         INCOME,
         None,
-        "business",
+        "merchant",
     )
     month.bank.append(unexplained)
     month.planted.unexplained_deposit = unexplained
