@@ -163,78 +163,70 @@ def _payouts(month: Month, out: Expected) -> None:
 
 
 def _books(month: Month, out: Expected) -> None:
-    for line, p in month.payments:
-        pay = ref(Source.QUICKBOOKS, "Payment", p.id)
+    for line, payment in month.payments:
+        pay = ref(Source.QUICKBOOKS, "Payment", payment.id)
         out.matches.append(ExpectedMatch("deposit_payment", [bank_ref(line), pay]))
-        out.matches.append(ExpectedMatch("payment_invoices", [pay, *map(invoice_ref, p.invoices)]))
-    for line, paid in month.bill_deposits:
+        invoices = [invoice_ref(i) for i in payment.invoices]
+        out.matches.append(ExpectedMatch("payment_invoices", [pay, *invoices]))
+    for line, paid in month.bill_withdrawals:
         if isinstance(paid, BillPayment):
             bp = ref(Source.QUICKBOOKS, "BillPayment", paid.id)
             out.matches.append(ExpectedMatch("withdrawal_bill_payment", [bank_ref(line), bp]))
-            out.matches.append(ExpectedMatch("bill_payment_bill", [bp, *map(bill_ref, paid.bills)]))
+            bills = [bill_ref(b) for b in paid.bills]
+            out.matches.append(ExpectedMatch("bill_payment_bill", [bp, *bills]))
         else:
             out.matches.append(ExpectedMatch("withdrawal_bill", [bank_ref(line), bill_ref(paid)]))
-    p = month.planted
-    line, invoices = p.ach_batch
-    out.matches.append(
-        ExpectedMatch("deposit_invoices", [bank_ref(line), *map(invoice_ref, invoices)])
-    )
-    line, invoice = p.partial_payment
-    out.matches.append(
-        ExpectedMatch("deposit_invoices", [bank_ref(line), invoice_ref(invoice)], partial=True)
-    )
-    line, bill = p.bill_typo
-    out.matches.append(ExpectedMatch("withdrawal_bill", [bank_ref(line), bill_ref(bill)]))
+    planted = month.planted
+    batch, paid_invoices = planted.ach_batch
+    batch_refs = [bank_ref(batch), *(invoice_ref(i) for i in paid_invoices)]
+    out.matches.append(ExpectedMatch("deposit_invoices", batch_refs))
+    partial, invoice = planted.partial_payment
+    partial_refs = [bank_ref(partial), invoice_ref(invoice)]
+    out.matches.append(ExpectedMatch("deposit_invoices", partial_refs, partial=True))
+    typo, bill = planted.bill_typo  # a near miss still pairs the two; `total` says how they differ
+    out.matches.append(ExpectedMatch("withdrawal_bill", [bank_ref(typo), bill_ref(bill)]))
+
+
+def _sale_and_invoice(sale: Sale) -> list[Ref]:
+    if sale.invoice is None:
+        raise ValueError(f"order #{sale.number} was planted with an invoice but has none")
+    return [order_ref(sale), invoice_ref(sale.invoice)]
+
+
+HIGH, MEDIUM = "high", "medium"
 
 
 def _planted(month: Month, out: Expected) -> None:
     p = month.planted
-
-    def plant(
-        name: str,
-        field_: str,
-        severity: str,
-        records: list[Ref],
-        status: str = "open",
-        disc: str = "",
-    ) -> None:
-        out.discrepancies.append(ExpectedDiscrepancy(field_, severity, status, records, name, disc))
-        out.scenario_refs[name] = records
-
-    plant("missing_invoice", "existence", "high", [order_ref(p.missing_invoice)])
-    plant(
-        "total_mismatch",
-        "total",
-        "high",
-        [order_ref(p.total_mismatch), invoice_ref(p.total_mismatch.invoice)],
-    )
-    plant(
-        "status_mismatch",
-        "status",
-        "medium",
-        [order_ref(p.status_mismatch), invoice_ref(p.status_mismatch.invoice)],
-    )
-    plant("orphan_charge", "existence", "high", [charge_ref(p.orphan_charge)])
-    plant("missing_deposit", "existence", "high", [payout_ref(p.missing_deposit)])
-    plant("unexplained_deposit", "existence", "high", [bank_ref(p.unexplained_deposit)])
-    plant("bill_typo", "total", "high", [bank_ref(p.bill_typo[0]), bill_ref(p.bill_typo[1])])
-    line, candidates = p.ambiguous_deposit
-    plant(
-        "ambiguous_deposit",
-        "existence",
-        "medium",
-        [bank_ref(line), *map(invoice_ref, candidates)],
-        disc="ambiguous",
-    )
+    deposit, candidates = p.ambiguous_deposit
     gap = p.composition_gap
-    plant("composition_gap", "total", "high", [payout_ref(gap), *member_refs(gap)])
-    plant("late_payout", "existence", "high", [payout_ref(p.late_payout)], status="pending_timing")
-    plant("bad_currency", "input", "medium", [order_ref(p.bad_currency)])
-    plant("bad_amount", "input", "medium", [bill_ref(p.bad_amount)])
-    out.scenario_refs["late_invoice"] = [
-        order_ref(p.late_invoice),
-        invoice_ref(p.late_invoice.invoice),
+    cases: list[tuple[str, str, str, list[Ref]]] = [
+        ("missing_invoice", "existence", HIGH, [order_ref(p.missing_invoice)]),
+        ("total_mismatch", "total", HIGH, _sale_and_invoice(p.total_mismatch)),
+        ("status_mismatch", "status", MEDIUM, _sale_and_invoice(p.status_mismatch)),
+        ("orphan_charge", "existence", HIGH, [charge_ref(p.orphan_charge)]),
+        ("missing_deposit", "existence", HIGH, [payout_ref(p.missing_deposit)]),
+        ("unexplained_deposit", "existence", HIGH, [bank_ref(p.unexplained_deposit)]),
+        ("bill_typo", "total", HIGH, [bank_ref(p.bill_typo[0]), bill_ref(p.bill_typo[1])]),
+        (
+            "ambiguous_deposit",
+            "existence",
+            MEDIUM,
+            [bank_ref(deposit), *map(invoice_ref, candidates)],
+        ),
+        ("composition_gap", "total", HIGH, [payout_ref(gap), *member_refs(gap)]),
+        ("late_payout", "existence", HIGH, [payout_ref(p.late_payout)]),
+        ("bad_currency", "input", MEDIUM, [order_ref(p.bad_currency)]),
+        ("bad_amount", "input", MEDIUM, [bill_ref(p.bad_amount)]),
     ]
+    for name, field_, severity, refs in cases:
+        status = "pending_timing" if name == "late_payout" else "open"
+        discriminator = "ambiguous" if name == "ambiguous_deposit" else ""
+        out.discrepancies.append(
+            ExpectedDiscrepancy(field_, severity, status, refs, name, discriminator)
+        )
+        out.scenario_refs[name] = refs
+    out.scenario_refs["late_invoice"] = _sale_and_invoice(p.late_invoice)
     out.scenario_refs["partial_payment"] = [
         bank_ref(p.partial_payment[0]),
         invoice_ref(p.partial_payment[1]),

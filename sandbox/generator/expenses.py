@@ -51,7 +51,7 @@ class Expenses:
         return bill
 
     def pay(self, bills: list[Bill], day: date, doc: str) -> BillPayment:
-        amount = sum((b.total for b in bills), Decimal("0.00"))
+        amount = sum((Decimal(b.total) for b in bills), Decimal("0.00"))
         payment = BillPayment(
             self.ids.qbo_txn(), bills[0].vendor, day, bills, amount, doc, local(day, 14, 20)
         )
@@ -61,10 +61,11 @@ class Expenses:
         return payment
 
     def withdraw(
-        self, day: date, amount: Decimal, name: str, merchant: str, category: tuple[str, str]
+        self, day: date, amount: Decimal, name: str, category: tuple[str, str], vendor: BookVendor
     ) -> BankLine:
+        """Money out: the bank names the payee its own way; Plaid resolves the merchant."""
         line = BankLine(
-            self.ids.plaid(), day, -amount, name, merchant, category, merchant, "merchant"
+            self.ids.plaid(), day, -amount, name, vendor.name, category, vendor.name, "merchant"
         )
         self.books.withdrawals.append(line)
         return line

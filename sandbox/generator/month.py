@@ -11,6 +11,7 @@ from models.io import Window
 from sandbox.generator.business import (
     BankLine,
     Bill,
+    BillPayment,
     BookCustomer,
     BookInvoice,
     BookPayment,
@@ -27,7 +28,7 @@ from sandbox.generator.expenses import Books
 from sandbox.generator.ids import Ids
 from sandbox.generator.payouts import make_payout, payout_days, schedule_payouts
 from sandbox.generator.people import retail_people
-from sandbox.generator.retail import make_charge, make_invoice, make_sale, order_times
+from sandbox.generator.retail import make_charge, make_invoice, make_sale, order_times, stripe_fee
 
 STRIPE_DEPOSIT = "STRIPE TRANSFER JUNIPER AND OAK"
 INCOME = ("INCOME", "INCOME_OTHER_INCOME")
@@ -36,25 +37,26 @@ TRANSFER_IN = ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER")
 
 @dataclass
 class Planted:
-    """Where each scenario of docs/matching.md landed (filled in while the month is built)."""
+    """Where each scenario of docs/matching.md landed; every field is set while the month is built
+    (reading one before it is set raises AttributeError)."""
 
-    missing_invoice: Sale | None = None
-    total_mismatch: Sale | None = None
-    status_mismatch: Sale | None = None
-    bad_currency: Sale | None = None
-    late_invoice: Sale | None = None
-    orphan_charge: CardCharge | None = None
-    missing_deposit: Payout | None = None
-    composition_gap: Payout | None = None
-    late_payout: Payout | None = None
-    unexplained_deposit: BankLine | None = None
-    bill_typo: tuple[BankLine, Bill] | None = None
-    bad_amount: Bill | None = None
-    ambiguous_deposit: tuple[BankLine, list[BookInvoice]] | None = None
-    partial_payment: tuple[BankLine, BookInvoice] | None = None
-    ach_batch: tuple[BankLine, list[BookInvoice]] | None = None
-    three_spellings: Person | None = None
-    shared_mailbox: list[Person] = field(default_factory=list)
+    missing_invoice: Sale = field(init=False)
+    total_mismatch: Sale = field(init=False)
+    status_mismatch: Sale = field(init=False)
+    bad_currency: Sale = field(init=False)
+    late_invoice: Sale = field(init=False)
+    orphan_charge: CardCharge = field(init=False)
+    missing_deposit: Payout = field(init=False)
+    composition_gap: Payout = field(init=False)
+    late_payout: Payout = field(init=False)
+    unexplained_deposit: BankLine = field(init=False)
+    bill_typo: tuple[BankLine, Bill] = field(init=False)
+    bad_amount: Bill = field(init=False)
+    ambiguous_deposit: tuple[BankLine, list[BookInvoice]] = field(init=False)
+    partial_payment: tuple[BankLine, BookInvoice] = field(init=False)
+    ach_batch: tuple[BankLine, list[BookInvoice]] = field(init=False)
+    three_spellings: Person = field(init=False)
+    shared_mailbox: list[Person] = field(init=False)
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Month:
     invoices: list[BookInvoice] = field(default_factory=list)
     payments: list[tuple[BankLine, BookPayment]] = field(default_factory=list)
     books: Books = field(default_factory=Books)
-    bill_deposits: list[tuple[BankLine, object]] = field(default_factory=list)
+    bill_withdrawals: list[tuple[BankLine, BillPayment | Bill]] = field(default_factory=list)
     planted: Planted = field(default_factory=Planted)
 
     @property
@@ -110,47 +112,45 @@ def build_sales(
     last = month_end(first) - timedelta(days=1)
     times[-1] = local(last, 19, 30)  # the window's last evening
     times.sort()
-    slots = {v: k for k, v in scenario_slots(count).items()}
-    named = {
-        "margaret": people[0],
-        "margaret_again": people[0],
-        "samir": people[1],
-        "leela": people[2],
-    }
-    planted = Planted(three_spellings=people[0], shared_mailbox=people[1:3])
+    roles = {index: role for role, index in scenario_slots(count).items()}
+    buyers = {"margaret": 0, "margaret_again": 0, "samir": 1, "leela": 2}
+    planted = Planted()
+    planted.three_spellings, planted.shared_mailbox = people[0], people[1:3]
     sales = []
     for index, at in enumerate(times):
-        role = slots.get(index)
-        person = named.get(role) or rng.choice(people[3:])
+        role = roles.get(index, "")
+        person = people[buyers[role]] if role in buyers else rng.choice(people[3:])
         lines = planted_cart(Decimal("59.89")) if role == "total_mismatch" else random_cart(rng)
-        sale = make_sale(ids, rng, 1001 + index, at, person, lines)
+        sale = make_sale(ids, 1001 + index, at, person, lines)
         if role == "bad_currency":
-            sale.currency, sale.financial_status = "XYZ", "pending"
-            planted.bad_currency = sale
+            sale.currency, sale.financial_status = "XYZ", "pending"  # a test order, never paid
         else:
             sale.charge = make_charge(ids, rng, sale)
-        if role == "late_invoice":
-            sale.invoice = make_invoice(
-                ids, rng, sale, booked=local(last + timedelta(days=1), 9, 12)
-            )
-            planted.late_invoice = sale
-        elif role not in ("missing_invoice", "bad_currency"):
-            sale.invoice = make_invoice(ids, rng, sale)
-        if role == "missing_invoice":
-            planted.missing_invoice = sale
-        if role == "total_mismatch":
-            sale.invoice.total, sale.invoice.tax = Decimal("60.89"), sale.tax + 1
-            planted.total_mismatch = sale
-        if role == "status_mismatch":
-            refund_in_full(ids, rng, sale)
-            planted.status_mismatch = sale
+        if role not in ("missing_invoice", "bad_currency"):
+            booked = local(last + timedelta(days=1), 9, 12) if role == "late_invoice" else None
+            sale.invoice = make_invoice(ids, rng, sale, booked)
+        plant_sale(ids, rng, planted, role, sale)
         sales.append(sale)
     return sales, planted
 
 
-def refund_in_full(ids: Ids, rng: random.Random, sale: Sale) -> None:
+def plant_sale(ids: Ids, rng: random.Random, planted: Planted, role: str, sale: Sale) -> None:
+    if role == "total_mismatch" and sale.invoice:
+        sale.invoice.total, sale.invoice.tax = Decimal("60.89"), sale.tax + 1  # a typo in the books
+    if role == "status_mismatch" and sale.charge:
+        refund_in_full(ids, rng, sale, sale.charge)
+    if role in (
+        "missing_invoice",
+        "total_mismatch",
+        "status_mismatch",
+        "bad_currency",
+        "late_invoice",
+    ):
+        setattr(planted, role, sale)
+
+
+def refund_in_full(ids: Ids, rng: random.Random, sale: Sale, charge: CardCharge) -> None:
     """The buyer sent it back: Shopify and Stripe show the refund; the books were never told."""
-    charge = sale.charge
     at = sale.at + timedelta(days=1, hours=rng.randrange(1, 4))
     refund_id = ids.stripe("re")
     movement = Movement(
@@ -171,7 +171,6 @@ def orphan_charge(ids: Ids, rng: random.Random, first: date) -> CardCharge:
     at = local(first + timedelta(days=12), 15, 12, 41)
     amount = Decimal("150.00")
     charge_id = ids.stripe("ch")
-    from sandbox.generator.retail import stripe_fee
 
     movement = Movement(
         ids.stripe("txn"), "charge", amount, stripe_fee(amount), at, charge_id, "Gift card"
@@ -246,7 +245,7 @@ def build_month(seed: int, first: date, orders: int) -> Month:
     month = Month(first, window, people, sales, charges, planted=planted)
     month.invoices = [s.invoice for s in sales if s.invoice]
     build_payouts(ids, rng, month)
-    from sandbox.generator.month_books import build_books
+    from sandbox.generator.month_books import build_books  # it builds on this module's Month
 
     build_books(ids, rng, month)
     month.bank.sort(key=lambda line: (line.posted, line.id))

@@ -70,9 +70,9 @@ def acme(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Numb
 def birch(ids: Ids, month: Month, trade: Trade, numbers: Numbering) -> None:
     """Four open invoices where 400+800 and 500+700 both make the 1200.00 that arrives unreferenced."""
     for k, amount in enumerate(("400.00", "800.00", "500.00", "700.00")):
-        line = Line("JO-FIX-INS", "Display fixture install", Decimal(amount), 1)
+        item = Line("JO-FIX-INS", "Display fixture install", Decimal(amount), 1)
         fixed_invoice(
-            ids, trade, numbers, month.first - timedelta(days=20) + timedelta(days=k * 6), [line]
+            ids, trade, numbers, month.first - timedelta(days=20) + timedelta(days=k * 6), [item]
         )
     line = ach_credit(ids, add_business_days(month.first, 10), Decimal("1200.00"), trade.bank_name)
     month.bank.append(line)
@@ -118,26 +118,20 @@ def cedar(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Num
 
 
 def bills(ids: Ids, month: Month) -> None:
-    """Rent (entered with its digits swapped), supplies and software (paid by bill payment), power."""
+    """Rent (entered with two digits swapped), supplies and software (paid by bill payment), power
+    (paid straight from the bank, no bill payment recorded) and a bill whose amount was mistyped."""
     exp = Expenses(ids, month.window.start - timedelta(days=500))
     first = month.first
-    landlord = exp.vendor("Maple Street Properties", "rent@maplestreetprops.com")
-    clay = exp.vendor("Hudson Clayworks", "orders@hudsonclay.com")
-    soft = exp.vendor("Northline Software", "billing@northline.io")
-    power = exp.vendor("Con Edison", None)
-    packaging = exp.vendor("Pinecrest Packaging", "ar@pinecrestpack.com")
     rent_day = add_business_days(first - timedelta(days=1), 1)
+    landlord = exp.vendor("Maple Street Properties", "rent@maplestreetprops.com")
     rent = exp.bill(
         landlord, rent_day, f"RENT-{first:%Y%m}", "Shop lease", "Rent or Lease", Decimal("5520.00")
     )
     typo = exp.withdraw(
-        rent_day,
-        Decimal("5250.00"),
-        "ACH WITHDRAWAL MAPLE ST PROPERTI",
-        "Maple Street Properties",
-        RENT,
+        rent_day, Decimal("5250.00"), "ACH WITHDRAWAL MAPLE ST PROPERTI", RENT, landlord
     )
     month.planted.bill_typo = (typo, rent)
+    clay = exp.vendor("Hudson Clayworks", "orders@hudsonclay.com")
     supply_day = add_business_days(first, 4)
     stock = [
         exp.bill(
@@ -149,48 +143,39 @@ def bills(ids: Ids, month: Month) -> None:
             Decimal("1843.20"),
         ),
         exp.bill(
-            clay,
-            supply_day + timedelta(days=1),
-            "HC-4478",
-            "Serving bowls",
-            "Cost of Goods Sold",
-            Decimal("960.00"),
+            clay, supply_day, "HC-4478", "Serving bowls", "Cost of Goods Sold", Decimal("960.00")
         ),
     ]
+    soft = exp.vendor("Northline Software", "billing@northline.io")
+    software = exp.bill(
+        soft,
+        add_business_days(first, 2),
+        "NL-MONTHLY",
+        "Inventory software",
+        "Software",
+        Decimal("149.00"),
+    )
     pay_day = add_business_days(first, 16)
-    for bills_paid, doc, name, category in (
-        (stock, "ACH-1017", "ACH DEBIT HUDSON CLAYWORKS", OUTFLOW),
-        (
-            [
-                exp.bill(
-                    soft,
-                    add_business_days(first, 2),
-                    "NL-2026-10",
-                    "Inventory software, monthly",
-                    "Software",
-                    Decimal("149.00"),
-                )
-            ],
-            "ACH-1018",
-            "NORTHLINE SOFTWARE ACH DEBIT",
-            OUTFLOW,
-        ),
+    for paid, doc, name in (
+        (stock, "ACH-1017", "ACH DEBIT HUDSON CLAYWORKS"),
+        ([software], "ACH-1018", "NORTHLINE SOFTWARE ACH DEBIT"),
     ):
-        payment = exp.pay(bills_paid, pay_day, doc)
+        payment = exp.pay(paid, pay_day, doc)
         line = exp.withdraw(
-            pay_day + timedelta(days=1), payment.amount, name, bills_paid[0].vendor.name, category
+            add_business_days(pay_day, 1), payment.amount, name, OUTFLOW, paid[0].vendor
         )
-        month.bill_deposits.append((line, payment))
+        month.bill_withdrawals.append((line, payment))
+    power = exp.vendor("Con Edison", None)
     power_day = add_business_days(first, 11)
     power_bill = exp.bill(
         power, power_day, "CE-88213", "Electric service", "Utilities", Decimal("287.43")
     )
-    power_line = exp.withdraw(
-        power_day, Decimal("287.43"), "CON ED OF NY INTELL", "Con Edison", POWER
-    )
-    month.bill_deposits.append((power_line, power_bill))
-    month.planted.bad_amount = exp.bill(
+    power_line = exp.withdraw(power_day, Decimal("287.43"), "CON ED OF NY INTELL", POWER, power)
+    month.bill_withdrawals.append((power_line, power_bill))
+    packaging = exp.vendor("Pinecrest Packaging", "ar@pinecrestpack.com")
+    mistyped = exp.bill(
         packaging, add_business_days(first, 20), "PP-3301", "Mailer boxes", "Supplies", "12,40.00"
     )
+    month.planted.bad_amount = mistyped
     month.books = exp.books
     month.bank.extend(exp.books.withdrawals)

@@ -58,7 +58,7 @@ def render_stripe(month: Month) -> dict[str, list[dict[str, Any]]]:
     movements += [p.movement for p in month.payouts]
     return {
         "charges": _newest_first([stripe.charge(c) for c in month.charges]),
-        "refunds": _newest_first([stripe.refund(c) for c in month.charges if c.refund]),
+        "refunds": _newest_first([stripe.refund(c, c.refund) for c in month.charges if c.refund]),
         "balance_transactions": _newest_first([stripe.balance_transaction(m) for m in movements]),
         "payouts": _newest_first([stripe.payout(p, as_of) for p in month.payouts]),
     }
@@ -80,7 +80,7 @@ def render_shopify(month: Month) -> dict[str, list[dict[str, Any]]]:
 
 
 def render_quickbooks(month: Month) -> dict[str, list[dict[str, Any]]]:
-    open_balance = defaultdict(lambda: Decimal("0.00"))
+    open_balance: defaultdict[str, Decimal] = defaultdict(lambda: Decimal("0.00"))
     for invoice in month.invoices:
         open_balance[invoice.customer_id] += invoice.balance
     books = month.books

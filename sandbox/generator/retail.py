@@ -23,16 +23,14 @@ def stripe_fee(amount: Decimal) -> Decimal:
 def order_times(rng: random.Random, first: date, count: int) -> list[datetime]:
     """`count` distinct instants over the month, in the shop's opening hours (08:00–21:00)."""
     days = days_of(first, month_end(first))
-    seconds = set()
+    seconds: set[tuple[int, int]] = set()
     while len(seconds) < count:
         day = rng.randrange(len(days))
         seconds.add((day, rng.randrange(8 * 3600, 21 * 3600)))
     return [local(days[d], s // 3600, s // 60 % 60, s % 60) for d, s in sorted(seconds)]
 
 
-def make_sale(
-    ids: Ids, rng: random.Random, number: int, at: datetime, person: Person, lines: list[Line]
-) -> Sale:
+def make_sale(ids: Ids, number: int, at: datetime, person: Person, lines: list[Line]) -> Sale:
     subtotal = sum((line.amount for line in lines), Decimal("0.00"))
     tax = tax_on(subtotal)
     sale = Sale(number, ids.shopify(), at, person, lines, subtotal, tax, subtotal + tax)

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sandbox.generator.business import CURRENCY, CardCharge, Movement, Payout
+from sandbox.generator.business import CURRENCY, CardCharge, CardRefund, Movement, Payout
 from sandbox.generator.clock import add_business_days, shop_date
 
 CUR = CURRENCY.lower()
@@ -95,8 +95,7 @@ def charge(c: CardCharge) -> dict[str, Any]:
     }
 
 
-def refund(c: CardCharge) -> dict[str, Any]:
-    r = c.refund
+def refund(c: CardCharge, r: CardRefund) -> dict[str, Any]:
     return {
         "id": r.id,
         "object": "refund",
