@@ -111,6 +111,7 @@ class BookInvoice:
     created: datetime
     private_note: str | None = None
     memo: str | None = None
+    paid_by: BookPayment | None = None
 
 
 @dataclass
@@ -204,6 +205,7 @@ class Bill:
     total: Decimal | str  # a string only for the planted unreadable amount
     balance: Decimal | str
     created: datetime
+    paid_by: BillPayment | None = None
 
 
 @dataclass

@@ -56,7 +56,7 @@ class Expenses:
             self.ids.qbo_txn(), bills[0].vendor, day, bills, amount, doc, local(day, 14, 20)
         )
         for bill in bills:
-            bill.balance = Decimal("0.00")
+            bill.balance, bill.paid_by = Decimal("0.00"), payment
         self.books.bill_payments.append(payment)
         return payment
 

@@ -106,7 +106,7 @@ def cedar(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Num
         local(day, 16, 2),
     )
     for invoice in paid:
-        invoice.balance = Decimal("0.00")
+        invoice.balance, invoice.paid_by = Decimal("0.00"), payment
     month.bank.append(line)
     month.payments.append((line, payment))
     part = (partial.total / 3).quantize(Decimal("0.01"))

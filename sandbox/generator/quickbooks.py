@@ -138,8 +138,15 @@ def invoice_lines(inv: BookInvoice) -> list[dict[str, Any]]:
     ]
 
 
+def _paid(body: dict[str, Any], payment_id: str, txn_type: str, when: datetime) -> None:
+    """QuickBooks links a paid transaction back to its payment and bumps its SyncToken."""
+    body["LinkedTxn"] = [{"TxnId": payment_id, "TxnType": txn_type}]
+    body["SyncToken"] = "1"
+    body["MetaData"]["LastUpdatedTime"] = qbo_time(when)
+
+
 def invoice(inv: BookInvoice) -> dict[str, Any]:
-    body = entity(inv.id, inv.created, sync="1" if inv.balance != inv.total else "0")
+    body = entity(inv.id, inv.created)
     body.update(
         {
             "DocNumber": inv.doc_number,
@@ -156,6 +163,8 @@ def invoice(inv: BookInvoice) -> dict[str, Any]:
             "EmailStatus": "NotSet",
         }
     )
+    if inv.paid_by:
+        _paid(body, inv.paid_by.id, "Payment", inv.paid_by.created)
     if inv.private_note:
         body["PrivateNote"] = inv.private_note
     if inv.memo:
@@ -212,6 +221,8 @@ def bill(b: Bill) -> dict[str, Any]:
             "Balance": b.balance,
         }
     )
+    if b.paid_by:
+        _paid(body, b.paid_by.id, "BillPaymentCheck", b.paid_by.created)
     return body
 
 
