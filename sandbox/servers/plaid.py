@@ -62,10 +62,18 @@ class PlaidState:
         secret: str,
         access_token: str,
         accounts: list[dict[str, Any]] | None = None,
+        modified: list[dict[str, Any]] | None = None,
+        removed: list[dict[str, Any]] | None = None,
     ) -> None:
+        """`modified` and `removed` (the generator's later changes) are applied after the
+        initial transactions, as changes in the log."""
         self.client_id, self.secret, self.access_token = client_id, secret, access_token
         self.lock = threading.Lock()
         self.log = ChangeLog(transactions)
+        for txn in modified or []:
+            self.log.upsert(txn)
+        for ref in removed or []:
+            self.log.remove(ref["transaction_id"], ref.get("account_id", ""))
         self.accounts = accounts or _accounts_of(transactions)
 
     def add(self, txn: dict[str, Any]) -> None:
@@ -79,6 +87,10 @@ class PlaidState:
     def remove(self, transaction_id: str) -> None:
         with self.lock:
             self.log.remove(transaction_id)
+
+    def upsert(self, txn: dict[str, Any]) -> None:
+        with self.lock:
+            self.log.upsert(txn)
 
     def post_pending(self, transaction_id: str, posted_id: str, **changes: Any) -> dict[str, Any]:
         """Pending → posted as Plaid reports it: the pending one is removed and a posted one is

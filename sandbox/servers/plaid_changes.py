@@ -64,6 +64,7 @@ class ChangeLog:
     def __init__(self, transactions: list[dict[str, Any]]) -> None:
         self.current: dict[str, dict[str, Any]] = {}
         self.account_of: dict[str, str] = {}
+        self.ever_added: set[str] = set()
         self.events: list[tuple[int, str, str]] = []  # (seq, op, transaction_id)
         self._cache: dict[tuple[int, int, str | None], list[tuple[str, dict]]] = {}
         for txn in sorted(transactions, key=lambda t: (str(t.get("date")), t["transaction_id"])):
@@ -79,7 +80,19 @@ class ChangeLog:
     def modify(self, transaction_id: str, **changes: Any) -> None:
         self._record("modified", {**self._existing(transaction_id), **changes})
 
-    def remove(self, transaction_id: str) -> None:
+    def upsert(self, txn: dict[str, Any]) -> None:
+        self._record(
+            "modified" if txn["transaction_id"] in self.current else "added", copy.deepcopy(txn)
+        )
+
+    def remove(self, transaction_id: str, account_id: str | None = None) -> None:
+        """Remove a transaction. One never served (`account_id` given) is still reported as
+        removed, as Plaid may report removals of transactions a client has not seen."""
+        if transaction_id not in self.current and account_id is not None:
+            self.account_of[transaction_id] = account_id
+            self.events.append((self.head + 1, "removed", transaction_id))
+            self._cache.clear()
+            return
         self._existing(transaction_id)
         self.events.append((self.head + 1, "removed", transaction_id))
         del self.current[transaction_id]
@@ -95,6 +108,7 @@ class ChangeLog:
         self.events.append((self.head + 1, op, txn_id))
         self.current[txn_id] = txn
         self.account_of[txn_id] = txn["account_id"]
+        self.ever_added.add(txn_id)
         self._cache.clear()
 
     def page(self, cursor: Cursor, count: int, account_id: str | None = None) -> Update:
@@ -130,7 +144,7 @@ class ChangeLog:
                 out["modified" if known else "added"].append(
                     ("modified" if known else "added", self.current[tid])
                 )
-            elif known:
+            elif known or tid not in self.ever_added:
                 ref = {"transaction_id": tid, "account_id": self.account_of[tid]}
                 out["removed"].append(("removed", ref))
         return out["added"] + out["modified"] + out["removed"]

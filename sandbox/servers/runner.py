@@ -63,6 +63,8 @@ class Sandbox:
             c.plaid_secret,
             c.plaid_access_token,
             getattr(data, "plaid_accounts", None),
+            getattr(data, "plaid_modified", None),
+            getattr(data, "plaid_removed", None),
         )
         self.stripe = stripe.StripeState(
             getattr(data, "stripe", None) or {},

@@ -174,3 +174,16 @@ def test_rate_limit_fault_uses_plaids_envelope():
         assert response.status_code == 429
         assert response.json()["error_type"] == "RATE_LIMIT_EXCEEDED"
         assert sync(sb).status_code == 200
+
+
+def test_generators_later_changes_are_in_the_log():
+    """`plaid_modified` replaces a transaction's content; `plaid_removed` of one never served is
+    still reported as removed (as in the recorded pages the generator writes)."""
+    data = Data(3)
+    data.plaid_modified = [txn(1) | {"name": "Corrected"}]
+    data.plaid_removed = [{"transaction_id": "gone-before", "account_id": "acc1"}]
+    with open_sandbox(data) as sb:
+        body = sync(sb, count=10).json()
+        assert {t["transaction_id"]: t["name"] for t in body["added"]}["t0001"] == "Corrected"
+        assert body["modified"] == []
+        assert body["removed"] == [{"transaction_id": "gone-before", "account_id": "acc1"}]

@@ -19,6 +19,7 @@ from plaid.model.transactions_sync_request_options import TransactionsSyncReques
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from sandbox.generator import generate
 from sandbox.servers import Sandbox
 
 # only the server under test: starting and stopping all four for every test is slow
@@ -189,3 +190,25 @@ def test_plaid_python_raises_with_plaids_error_code(sandbox):
         )
     assert raised.value.status == 400
     assert '"INVALID_API_KEYS"' in raised.value.body
+
+
+def test_generated_month_validates_page_by_page_and_parses(registry):
+    data = generate(seed=5, orders=40)
+    with open_sandbox(data) as sb:
+        cursor, pages, seen = "", 0, []
+        while True:
+            body = sync(sb, cursor=cursor, count=7).json()
+            validate(registry, "TransactionsSyncResponse", body)
+            seen += [t["transaction_id"] for t in body["added"]]
+            cursor, pages = body["next_cursor"], pages + 1
+            if not body["has_more"]:
+                break
+        assert sorted(seen) == sorted(t["transaction_id"] for t in data.plaid_transactions)
+        assert pages == -(-len(seen) // 7)
+        api = plaid_api_for(sb)
+        request = TransactionsSyncRequest(access_token=sb.credentials.plaid_access_token, count=500)
+        parsed = api.transactions_sync(request)
+        assert len(parsed.added) == len(seen) and not parsed.has_more
+        assert [a.account_id for a in parsed.accounts] == [
+            a["account_id"] for a in data.plaid_accounts
+        ]

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import shopify
 
+from sandbox.generator import generate
 from sandbox.servers import Sandbox
 
 # only the server under test: starting and stopping all four for every test is slow
@@ -143,3 +144,91 @@ def test_envelopes_and_built_objects_match_the_fixtures(sandbox):
     assert set(HTTP.get(base + "/orders/450789469/metafields.json", headers=headers).json()) == set(
         fixture("metafields.json")
     )
+
+
+# Order fields of the REST Admin API that are newer than the library's fixture (2019-era).
+NEWER_ORDER_FIELDS = {
+    "admin_graphql_api_id",
+    "app_id",
+    "contact_email",
+    "customer_locale",
+    "device_id",
+    "payment_gateway_names",
+    "phone",
+    "presentment_currency",
+    "processed_at",
+    "refunds",
+    "source_identifier",
+    "source_url",
+    "tags",
+    "current_total_price",
+    "current_subtotal_price",
+    "current_total_tax",
+    "current_total_discounts",
+    "total_outstanding",
+    "estimated_taxes",
+    "order_status_url",
+    "po_number",
+    "merchant_of_record_app_id",
+    "total_shipping_price_set",
+}
+CORE_ORDER_FIELDS = {
+    "id",
+    "name",
+    "email",
+    "created_at",
+    "updated_at",
+    "currency",
+    "total_price",
+    "subtotal_price",
+    "total_tax",
+    "financial_status",
+    "line_items",
+    "customer",
+}
+
+
+def test_generated_orders_and_customers_use_shopify_field_names():
+    data = generate(seed=4, orders=30)
+    known_order = set(fixture("order.json")["order"]) | NEWER_ORDER_FIELDS
+    known_line = set(fixture("order.json")["order"]["line_items"][0]) | {
+        "admin_graphql_api_id",
+        "price_set",
+        "total_discount_set",
+        "current_quantity",
+        "tax_lines",
+        "discount_allocations",
+        "duties",
+        "attributed_staffs",
+        "fulfillable_quantity",
+        "gift_card",
+        "taxable",
+        "total_discount",
+    }
+    known_customer = set(fixture("customer.json")["customer"]) | {
+        "currency",
+        "phone",
+        "admin_graphql_api_id",
+        "email_marketing_consent",
+        "sms_marketing_consent",
+        "tax_exemptions",
+    }
+    with open_sandbox(data) as sb:
+        headers = {"X-Shopify-Access-Token": sb.credentials.shopify_access_token}
+        base = sb.urls["shopify"] + "/admin/api/2024-10"
+        orders = HTTP.get(
+            base + "/orders.json", params={"status": "any", "limit": 250}, headers=headers
+        ).json()["orders"]
+        customers = HTTP.get(
+            base + "/customers.json", params={"limit": 250}, headers=headers
+        ).json()["customers"]
+    assert len(orders) == len(data.shopify["orders"]) and len(customers) == len(
+        data.shopify["customers"]
+    )
+    for o in orders:
+        assert CORE_ORDER_FIELDS <= set(o), sorted(CORE_ORDER_FIELDS - set(o))
+        assert set(o) <= known_order, sorted(set(o) - known_order)
+        for line in o["line_items"]:
+            assert set(line) <= known_line, sorted(set(line) - known_line)
+    for c in customers:
+        assert set(c) <= known_customer, sorted(set(c) - known_customer)
