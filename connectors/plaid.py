@@ -11,7 +11,6 @@ import asyncio
 import http.client
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 import plaid
 import urllib3
@@ -134,7 +133,7 @@ class PlaidConnector:
 
 def _load(body: bytes, origin: str) -> dict:
     try:
-        data = json.loads(body, parse_float=Decimal)
+        data = json.loads(body)  # paging fields only; money is parsed by the normalizers
     except ValueError as error:
         raise TransientVendorError(VENDOR, "MALFORMED_BODY", f"{origin}: {error}") from error
     if not isinstance(data, dict) or "next_cursor" not in data:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -167,7 +166,7 @@ class QuickBooksConnector:
 
 def _load(body: bytes, origin: str) -> dict:
     try:
-        data = json.loads(body, parse_float=Decimal)
+        data = json.loads(body)  # paging fields only; money is parsed by the normalizers
     except ValueError as error:
         raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get("QueryResponse"), dict):

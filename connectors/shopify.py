@@ -14,7 +14,6 @@ import http.client
 import json
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -114,7 +113,7 @@ def next_link(link_header: str | None) -> str | None:
 
 def _load(body: bytes, resource: str, origin: str) -> dict:
     try:
-        data = json.loads(body, parse_float=Decimal)
+        data = json.loads(body)  # paging fields only; money is parsed by the normalizers
     except ValueError as error:
         raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
     if not isinstance(data, dict) or not isinstance(data.get(resource), list):
