@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 import engine
-from activities.reconcile_scope import findings_for_run, load_scope
+from activities.reconcile_scope import dump_outcome, findings_for_run, load_scope, rebuild_outcome
 from ledger import canonical, raw, results
 from ledger.report import build_report
 from ledger.tables import RawPage
@@ -112,7 +112,7 @@ class LedgerActivities:
                 request.run_id,
                 [(c.canonical_id, c.name, c.members) for c in outcome.customers],
             )
-            await results.stage_findings(session, request.run_id, outcome.discrepancies)
+            await results.stage_outcome(session, request.run_id, dump_outcome(outcome))
         kinds = Counter(m.kind.value for m in outcome.matches)
         return MatchResult(
             matches=len(outcome.matches), by_kind=dict(kinds), customers=len(outcome.customers)
@@ -122,7 +122,7 @@ class LedgerActivities:
     async def compare(self, request: RunInput) -> CompareResult:
         async with self.sessions() as session:
             scope = await load_scope(session, request.run_id, self.settings)
-            outcome = await results.rebuild_outcome(session, request.run_id, scope)
+            outcome = await rebuild_outcome(session, request.run_id)
         found = await asyncio.to_thread(
             engine.compare, scope.frames, outcome, scope.check_window, self.config
         )
@@ -188,4 +188,3 @@ def _compare_result(findings, counts) -> CompareResult:
         resolved=counts.resolved,
         money_at_stake=money,
     )
-

@@ -95,7 +95,7 @@ async def load_scope(session: AsyncSession, run_id: int, settings: Settings) -> 
     ]
     check_window = Window(start=min([window.start, *anchors]), end=window.end, as_of=window.as_of)
     since = (check_window.start - settings.lookback).date()
-    records = await canonical.load_current(session, since=since, until=window.as_of.date())
+    records = await canonical.load_current(session, since=since)
     records = [r for r in records if known_by(r, window.as_of)]
     records = with_payouts(records, await raw.links(session, Source.STRIPE.value, PAYOUT_RELATION))
     records = without_superseded_pending(records)
@@ -107,6 +107,41 @@ async def load_scope(session: AsyncSession, run_id: int, settings: Settings) -> 
         frames=engine.build_frames(records),
         identity=await results.load_identity(session),
         dates={r.ref.key: d for r in records if (d := canonical.occurred_on(r)) is not None},
+    )
+
+
+def dump_outcome(outcome: engine.MatchOutcome) -> dict[str, Any]:
+    """What compare needs from match besides the matches table: its findings and clusters."""
+    return {
+        "discrepancies": [d.model_dump(mode="json") for d in outcome.discrepancies],
+        "customers": [
+            {
+                "canonical_id": c.canonical_id,
+                "name": c.name,
+                "members": [m.model_dump(mode="json") for m in c.members],
+                "emails": list(c.emails),
+                "explanation": c.explanation,
+            }
+            for c in outcome.customers
+        ],
+    }
+
+
+async def rebuild_outcome(session: AsyncSession, run_id: int) -> engine.MatchOutcome:
+    staged = await results.staged_outcome(session, run_id)
+    return engine.MatchOutcome(
+        matches=await results.load_matches(session, run_id),
+        customers=[
+            engine.CustomerCluster(
+                canonical_id=c["canonical_id"],
+                name=c["name"],
+                members=[SourceRef.model_validate(m) for m in c["members"]],
+                emails=c["emails"],
+                explanation=c["explanation"],
+            )
+            for c in staged.get("customers", [])
+        ],
+        discrepancies=[Discrepancy.model_validate(d) for d in staged.get("discrepancies", [])],
     )
 
 

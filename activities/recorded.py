@@ -50,7 +50,9 @@ class RecordedActivities:
         if not await asyncio.to_thread(folder.is_dir):
             return FetchResult(source=request.source, status="absent")
         async with self.ingestor.batch(request.run_id, request.source) as sink:
-            for index, (page_type, path) in enumerate(await asyncio.to_thread(recorded_pages, folder)):
+            for index, (page_type, path) in enumerate(
+                await asyncio.to_thread(recorded_pages, folder)
+            ):
                 origin = f"file {request.source.value}/{path.name}"
                 await sink.add(page_type, origin, await asyncio.to_thread(path.read_bytes))
                 activity.heartbeat(index + 1)

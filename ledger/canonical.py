@@ -121,9 +121,12 @@ async def remove(
     return True
 
 
-async def load_current(session: AsyncSession, *, since: date, until: date) -> list[CanonicalRecord]:
-    """Current, not removed records dated in `[since, until]`, plus undated ones (customers,
-    vendors) and invoices/bills still open whatever their date (a deposit may pay old invoices)."""
+async def load_current(session: AsyncSession, *, since: date) -> list[CanonicalRecord]:
+    """Current, not removed records dated on or after `since`, every customer and vendor, and
+    invoices and bills still open whatever their date (a deposit may pay old invoices).
+
+    The caller drops what was not yet known at its `as_of`.
+    """
     open_document = CanonicalRow.kind.in_(("invoice", "bill")) & (
         CanonicalRow.data["balance"].astext.cast(Numeric) != Decimal(0)
     )
@@ -132,8 +135,9 @@ async def load_current(session: AsyncSession, *, since: date, until: date) -> li
         .where(CanonicalRow.is_current, ~CanonicalRow.removed)
         .where(
             or_(
+                CanonicalRow.kind.in_(("customer", "vendor")),
                 CanonicalRow.occurred_on.is_(None),
-                CanonicalRow.occurred_on.between(since, until),
+                CanonicalRow.occurred_on >= since,
                 open_document,
             )
         )

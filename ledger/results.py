@@ -273,20 +273,13 @@ async def run_discrepancies(session: AsyncSession, run_id: int) -> list[tuple[st
     return [(state, row) for state, row in rows]
 
 
-# --- findings staged between the match and compare steps --------------------------------------
+# --- what matching found, kept for the compare step ------------------------------------------
 
 
-async def stage_findings(
-    session: AsyncSession, run_id: int, discrepancies: Sequence[Discrepancy]
-) -> None:
-    """Keep what matching itself found (e.g. ambiguous deposits) for the compare step."""
-    await session.execute(
-        update(Run)
-        .where(Run.id == run_id)
-        .values(staged_findings=[d.model_dump(mode="json") for d in discrepancies])
-    )
+async def stage_outcome(session: AsyncSession, run_id: int, outcome: dict[str, Any]) -> None:
+    """Keep matching's own findings and customer clusters (JSON) for the compare step."""
+    await session.execute(update(Run).where(Run.id == run_id).values(staged_findings=outcome))
 
 
-async def staged_findings(session: AsyncSession, run_id: int) -> list[Discrepancy]:
-    run = await get_run(session, run_id)
-    return [Discrepancy.model_validate(d) for d in run.staged_findings or []]
+async def staged_outcome(session: AsyncSession, run_id: int) -> dict[str, Any]:
+    return (await get_run(session, run_id)).staged_findings or {}

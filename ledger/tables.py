@@ -50,7 +50,7 @@ class Run(Base):
     source_dir: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default="running")
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
-    staged_findings: Mapped[list[Any] | None] = mapped_column(JSONB)
+    staged_findings: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     report_path: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

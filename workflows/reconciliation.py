@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from models.progress import RunProgress
     from models.records import Source
+    from runtime import search_attributes as sa
 
 SCHEDULED_START = SearchAttributeKey.for_datetime("TemporalScheduledStartTime")
 
@@ -65,6 +66,15 @@ class ReconciliationWorkflow:
     async def run(self, request: ReconcileInput) -> RunSummary:
         window = request.window or self._scheduled_window(request)
         self._progress.window = window
+        workflow.upsert_search_attributes(
+            [
+                sa.WINDOW_START.value_set(window.start),
+                sa.WINDOW_END.value_set(window.end),
+                sa.SOURCES.value_set([s.value for s in request.sources]),
+            ]
+        )
+        if request.report_path:
+            workflow.upsert_memo({"report": request.report_path})
         info = workflow.info()
         run = await self._step(
             "start_run",
@@ -118,6 +128,7 @@ class ReconciliationWorkflow:
             RunSummary,
             summary="write the report",
         )
+        self._show_counts(compared)
         self._progress.stage = "done"
         return report.model_copy(
             update={
@@ -126,6 +137,19 @@ class ReconciliationWorkflow:
                 "discrepancies": compared,
                 "failed_sources": failed,
             }
+        )
+
+    def _show_counts(self, compared: CompareResult) -> None:
+        """Counts and money on the run itself, so operators can filter runs in the UI."""
+        severity = compared.by_severity
+        workflow.upsert_search_attributes(
+            [
+                sa.HIGH_COUNT.value_set(severity.get("high", 0)),
+                sa.MEDIUM_COUNT.value_set(severity.get("medium", 0)),
+                sa.LOW_COUNT.value_set(float(severity.get("low", 0))),
+                # filtering only (no decimal search attribute type); the ledger keeps it exact
+                sa.MONEY_AT_STAKE.value_set(float(sum(compared.money_at_stake.values(), 0))),
+            ]
         )
 
     def _scheduled_window(self, request: ReconcileInput) -> Window:
