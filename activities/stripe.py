@@ -1,7 +1,8 @@
 """Stripe charges, refunds, balance transactions and payouts, each payout itemized.
 
-Lists are filtered on `created` (payouts on `arrival_date`, the day the money reaches the bank)
-over `[start, end)` and walked with `starting_after`, the cursor Stripe's own auto-pagination
+Lists are filtered on `created` over `[start, end)`; payouts twice, on `created` (one made in the
+range but not yet arrived is a timing case) and on `arrival_date` (one made before the range
+that reached the bank in it). Lists are walked with `starting_after`, the cursor Stripe's own auto-pagination
 uses; we walk it ourselves to store each page's bytes and heartbeat the cursor. Every payout
 found is itemized with `GET /v1/balance_transactions?payout=<id>`, stored as page type
 `balance_transactions_payout_<id>` so the ledger links the payout to its transactions.
@@ -19,11 +20,12 @@ from connectors.stripe import StripeConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
 
-LISTS = (
-    ("charges", "/v1/charges", "created"),
-    ("refunds", "/v1/refunds", "created"),
-    ("balance_transactions", "/v1/balance_transactions", "created"),
-    ("payouts", "/v1/payouts", "arrival_date"),
+LISTS = (  # (stream, page type, path, range field)
+    ("charges", "charges", "/v1/charges", "created"),
+    ("refunds", "refunds", "/v1/refunds", "created"),
+    ("balance_transactions", "balance_transactions", "/v1/balance_transactions", "created"),
+    ("payouts", "payouts", "/v1/payouts", "created"),
+    ("payouts_arriving", "payouts", "/v1/payouts", "arrival_date"),
 )
 PAYOUT_PAGE = "balance_transactions_payout_"
 
@@ -51,10 +53,10 @@ class StripeActivities:
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.STRIPE) as sink:
                 run = FetchRun(sink, self.retry)
-                for page_type, path, field in LISTS:
+                for stream, page_type, path, field in LISTS:
                     params = {field: time_range(input.start, input.end)}
                     await run.stream(
-                        page_type,
+                        stream,
                         page_type,
                         lambda cursor, path=path, params=params: connector.list_page(
                             path, params, cursor

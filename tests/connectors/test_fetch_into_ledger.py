@@ -6,17 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import pytest
 from conftest import fetch_input, sandbox_settings
 from connector_data import in_range, plaid_transactions, stripe_objects
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from activities.ingest import Ingestor
 from activities.plaid import PlaidActivities
 from activities.stripe import StripeActivities
 from connectors.plaid import PlaidConnector
 from connectors.stripe import StripeConnector
-from ledger import make_engine, migrate, session_factory
 from ledger import results as ledger_results
 from ledger.tables import RawPage, RawRecord, RecordLink
 from models.io import StartRunInput, Window
@@ -27,24 +25,6 @@ STRIPE = stripe_objects(per_day=3)
 PLAID = plaid_transactions(count=700)
 OCT_20 = datetime(2026, 10, 20, tzinfo=UTC)
 OCT_15 = datetime(2026, 10, 15, tzinfo=UTC)
-
-
-@pytest.fixture
-async def sessions(database_url: str):
-    await migrate(database_url)
-    engine = make_engine(database_url)
-    async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ).scalars()
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    yield session_factory(engine)
-    await engine.dispose()
 
 
 async def new_run(sessions) -> int:

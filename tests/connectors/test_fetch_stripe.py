@@ -38,7 +38,8 @@ async def test_fetch_brings_exactly_the_records_of_the_range(fast_retry, activit
         )
     for resource in ("charges", "refunds", "balance_transactions"):
         assert ingestor.live_ids(resource) == expected(resource)
-    payouts = expected("payouts", "arrival_date")
+    payouts = expected("payouts") | expected("payouts", "arrival_date")  # made or arrived
+    assert payouts - expected("payouts") and payouts - expected("payouts", "arrival_date")
     assert ingestor.live_ids("payouts") == payouts
     for payout in payouts:  # every payout itemized, under its own page type
         page_type = f"balance_transactions_payout_{payout}"
