@@ -30,6 +30,9 @@ from sandbox.generator.payouts import make_payout, payout_days, schedule_payouts
 from sandbox.generator.people import retail_people
 from sandbox.generator.retail import make_charge, make_invoice, make_sale, order_times, stripe_fee
 
+# Fewer orders leave too few payout days to plant the payout cases; more would run order
+# numbers (1001 + n) into the wholesale invoice numbers (from 90001).
+MIN_ORDERS, MAX_ORDERS = 20, 80_000
 STRIPE_DEPOSIT = "STRIPE TRANSFER JUNIPER AND OAK"
 INCOME = ("INCOME", "INCOME_OTHER_INCOME")
 TRANSFER_IN = ("TRANSFER_IN", "TRANSFER_IN_ACCOUNT_TRANSFER")
@@ -101,7 +104,6 @@ def scenario_slots(count: int) -> dict[str, int]:
         "leela": int(count * 0.8),
         "late_invoice": count - 1,
     }
-    assert len(set(slots.values())) == len(slots), "too few orders for the planted month"
     return slots
 
 
@@ -205,7 +207,10 @@ def build_payouts(ids: Ids, rng: random.Random, month: Month) -> None:
         ids, local(last, 12, 4, 51), month.window.as_of.date() + timedelta(days=1), pending
     )
     in_window = [p for p in regular if p.arrival < month.window.end.date()]
-    assert len(in_window) >= 3, "too few payouts for the planted month"
+    if len(in_window) < 3:
+        raise ValueError(
+            "the orders fell on too few days to plant the payout cases; use more orders"
+        )
     gap, missing = in_window[len(in_window) * 2 // 5], in_window[len(in_window) * 3 // 5]
     gap.amount -= Decimal("15.00")
     gap.movement.amount = -gap.amount
@@ -234,6 +239,8 @@ def build_payouts(ids: Ids, rng: random.Random, month: Month) -> None:
 def build_month(seed: int, first: date, orders: int) -> Month:
     if first.day != 1:
         raise ValueError(f"month must be the first day of a month, got {first}")
+    if not MIN_ORDERS <= orders <= MAX_ORDERS:
+        raise ValueError(f"orders must be between {MIN_ORDERS} and {MAX_ORDERS}, got {orders}")
     rng = random.Random(seed)
     ids = Ids(rng)
     window = month_window(first)

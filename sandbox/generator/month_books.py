@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from itertools import combinations
 
-from sandbox.generator.business import BankLine, BookPayment, Line
+from sandbox.generator.business import BankLine, BookInvoice, BookPayment, Line
 from sandbox.generator.clock import add_business_days, local
 from sandbox.generator.expenses import OUTFLOW, POWER, RENT, Expenses
 from sandbox.generator.ids import Ids
@@ -85,13 +85,8 @@ def cedar(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Num
         trade_invoice(
             ids, rng, trade, numbers, month.first - timedelta(days=12) + timedelta(days=k * 7)
         )
-    paid, partial, still_open = trade.invoices[:2], trade.invoices[2], trade.invoices[3:]
+    paid, (partial, *_) = unambiguous_pair(trade.invoices)
     amount = sum((i.total for i in paid), Decimal("0.00"))
-    assert not any(
-        sum(i.total for i in c) == amount
-        for r in (1, 2, 3)
-        for c in combinations([partial, *still_open], r)
-    )
     day = add_business_days(month.first, 15)
     line = ach_credit(ids, day, amount, trade.bank_name)
     customer = trade.customer
@@ -115,6 +110,20 @@ def cedar(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Num
     )
     month.bank.append(part_line)
     month.planted.partial_payment = (part_line, partial)
+
+
+def unambiguous_pair(invoices: list[BookInvoice]) -> tuple[list[BookInvoice], list[BookInvoice]]:
+    """Two invoices whose sum no subset of the others makes: the payment must pair one way only
+    (wholesale totals come from a few case prices, so equal sums do happen)."""
+    for pair in combinations(invoices, 2):
+        rest = [i for i in invoices if i not in pair]
+        amount = sum(i.total for i in pair)
+        sums = {
+            sum(i.total for i in c) for r in range(1, len(rest) + 1) for c in combinations(rest, r)
+        }
+        if amount not in sums:
+            return list(pair), rest
+    raise ValueError("every pair of these invoices is matched by another subset; draw again")
 
 
 def bills(ids: Ids, month: Month) -> None:

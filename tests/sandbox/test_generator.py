@@ -94,6 +94,21 @@ def test_a_month_must_start_on_its_first_day() -> None:
         generate(seed=1, month=date(2026, 10, 5), orders=30)
 
 
+def test_too_few_orders_to_plant_the_month_is_refused_clearly() -> None:
+    with pytest.raises(ValueError, match="orders must be between 20"):
+        generate(seed=1, month=OCTOBER, orders=10)
+
+
+@pytest.mark.parametrize(
+    "first", [date(2026, 2, 1), date(2026, 3, 1), date(2026, 11, 1), date(2026, 12, 1)]
+)
+def test_any_month_and_many_seeds_plant_every_case(first: date) -> None:
+    for seed in range(15):
+        data = generate(seed=seed, month=first, orders=20)
+        assert {d.scenario for d in data.expected.discrepancies} == set(PLANTED)
+        assert data.window.start.date() == first
+
+
 # --- the planted truth -------------------------------------------------------------------------
 
 
@@ -501,7 +516,7 @@ def test_amounts_are_written_exactly_never_through_float(folder: Path) -> None:
     assert all(isinstance(t["amount"], Decimal) for t in plaid["added"])
 
 
-@pytest.mark.parametrize("orders", [10, 150])
+@pytest.mark.parametrize("orders", [20, 150])
 def test_small_and_larger_months_still_carry_every_planted_case(orders: int) -> None:
     data = generate(seed=3, month=OCTOBER, orders=orders)
     assert {d.scenario for d in data.expected.discrepancies} == set(PLANTED)
