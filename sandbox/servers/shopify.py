@@ -57,6 +57,10 @@ class LeakyBucket:
         self.level += 1
         return True
 
+    def wait(self) -> float:
+        """Seconds until one more call fits (what Retry-After says)."""
+        return max(0.0, (self.level + 1 - self.size) / self.leak_rate)
+
     def header(self) -> str:
         return f"{min(self.size, int(-(-self.level // 1)))}/{self.size}"
 
@@ -167,12 +171,15 @@ def build_app(state: ShopifyState) -> Starlette:
                 return json_response({"errors": INVALID_TOKEN}, 401)
             with state.lock:
                 allowed, call_limit = state.bucket.take(), state.bucket.header()
+                retry_after = f"{max(state.bucket.wait(), 0.1):.1f}"
             headers = {
                 "X-Shopify-Shop-Api-Call-Limit": call_limit,
                 "X-Shopify-API-Version": request.path_params["version"],
             }
             if not allowed:
-                return json_response({"errors": THROTTLED}, 429, {**headers, "Retry-After": "2.0"})
+                return json_response(
+                    {"errors": THROTTLED}, 429, {**headers, "Retry-After": retry_after}
+                )
             try:
                 body = await _json(request) if request.method in ("PUT", "POST") else None
                 with state.lock:
