@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -71,7 +72,6 @@ async def run_reconciliation(settings: Settings, request: ReconcileInput) -> tup
     """Start the embedded servers if needed, a worker, the workflow; wait for its summary."""
     from runtime.client import connect_temporal
     from runtime.embedded import embedded_services
-
     from worker import running_worker
     from workflows.reconciliation import ReconciliationWorkflow
 
@@ -114,9 +114,28 @@ def print_summary(summary: RunSummary, ui_url: str) -> None:
     console.print(table)
     for source, error in summary.failed_sources.items():
         console.print(f"[red]{source} could not be fetched:[/red] {error}")
-    console.print(f"Temporal UI:  {ui_url}")
+    if summary.report_path and Path(summary.report_path).is_file():
+        print_discrepancies(json.loads(Path(summary.report_path).read_text()))
+    console.print(f"Temporal UI:  {ui_url}", soft_wrap=True)
     if summary.report_path:
-        console.print(f"Report:       {summary.report_path}")
+        console.print(f"Report:       {summary.report_path}", soft_wrap=True)
+
+
+def print_discrepancies(report: dict, limit: int = 25) -> None:
+    """The findings themselves, most severe first; the report has all of them."""
+    rows = report.get("discrepancies", [])
+    order = {"high": 0, "medium": 1, "low": 2}
+    console.print(f"[bold]Discrepancies ({len(rows)})[/bold]")
+    for d in sorted(rows, key=lambda d: (order.get(d["severity"], 3), d["field"], d["id"]))[:limit]:
+        stake = f" {d['money_at_stake']} {d['currency']}" if d.get("currency") else ""
+        console.print(
+            f"  [bold]{d['severity']:<6}[/bold] {d['field']:<9} {d['status']:<14}{stake}\n"
+            f"         {d['explanation']}",
+            soft_wrap=True,
+            highlight=False,
+        )
+    if len(rows) > limit:
+        console.print(f"  … and {len(rows) - limit} more in the report")
 
 
 @app.command()
@@ -168,6 +187,7 @@ def demo(
     first = date.fromisoformat(f"{month}-01")
     data = generate(seed=seed, month=first, orders=orders)
     folder = settings.data_dir / "demo" / f"{month}-seed{seed}-orders{orders}"
+    shutil.rmtree(folder, ignore_errors=True)  # pages of an older generator must not linger
     write_recorded(data, folder)
     expected = json.loads((folder / "expected.json").read_text())
     console.print(
