@@ -26,7 +26,7 @@ from sandbox.generator.catalog import planted_cart, random_cart
 from sandbox.generator.clock import local, month_end
 from sandbox.generator.expenses import Books
 from sandbox.generator.ids import Ids
-from sandbox.generator.payouts import make_payout, payout_days, schedule_payouts
+from sandbox.generator.payouts import available_on, make_payout, payout_days, schedule_payouts
 from sandbox.generator.people import retail_people
 from sandbox.generator.retail import make_charge, make_invoice, make_sale, order_times, stripe_fee
 
@@ -200,7 +200,7 @@ def build_payouts(ids: Ids, rng: random.Random, month: Month) -> None:
         ids, rng, movements, [d for d in payout_days(month.first) if d < last]
     )
     paid = {m.id for p in regular for m in p.members}
-    pending = [m for m in movements if m.id not in paid and m.at < local(last, 0)]
+    pending = [m for m in movements if m.id not in paid and available_on(m) <= last]
     if not pending:
         pending = regular.pop().members
     late = make_payout(

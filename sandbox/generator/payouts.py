@@ -1,7 +1,9 @@
-"""Stripe's daily automatic payouts: each business morning, everything from before midnight goes out.
+"""Stripe's daily automatic payouts: each business morning, every available movement goes out.
 
-A payout's amount is the net of its balance transactions (charges minus fees, minus refunds), and it
-arrives in the bank two business days later. A day whose net would not be positive rolls over.
+Card payments become available two business days after the charge (Stripe's standard US rolling
+schedule); refunds are deducted at once. A payout's amount is the net of its balance transactions
+(charges minus fees, minus refunds) and it arrives in the bank two business days later. A day whose
+net would not be positive rolls over.
 """
 
 from __future__ import annotations
@@ -11,7 +13,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sandbox.generator.business import Movement, Payout
-from sandbox.generator.clock import add_business_days, days_of, is_business_day, local, month_end
+from sandbox.generator.clock import (
+    add_business_days,
+    days_of,
+    is_business_day,
+    local,
+    month_end,
+    shop_date,
+)
 from sandbox.generator.ids import Ids
 
 PAYOUT_HOUR = 9  # local time the daily payout is created
@@ -22,17 +31,21 @@ def payout_days(first: date) -> list[date]:
     return [d for d in days_of(first, month_end(first))[1:] if is_business_day(d)]
 
 
+def available_on(movement: Movement) -> date:
+    day = shop_date(movement.at)
+    return add_business_days(day, 2) if movement.type == "charge" else day
+
+
 def schedule_payouts(
     ids: Ids, rng: random.Random, movements: list[Movement], days: list[date]
 ) -> list[Payout]:
     pending = sorted(movements, key=lambda m: m.at)
     payouts = []
     for day in days:
-        cutoff = local(day, 0)
-        due = [m for m in pending if m.at < cutoff]
+        due = [m for m in pending if available_on(m) <= day]
         if not due or sum(m.net for m in due) <= 0:
             continue
-        pending = [m for m in pending if m.at >= cutoff]
+        pending = [m for m in pending if available_on(m) > day]
         at = local(day, PAYOUT_HOUR, rng.randrange(60), rng.randrange(60))
         payouts.append(make_payout(ids, at, add_business_days(day, 2), due))
     return payouts

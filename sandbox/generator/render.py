@@ -59,7 +59,9 @@ def render_stripe(month: Month) -> dict[str, list[dict[str, Any]]]:
     return {
         "charges": _newest_first([stripe.charge(c) for c in month.charges]),
         "refunds": _newest_first([stripe.refund(c, c.refund) for c in month.charges if c.refund]),
-        "balance_transactions": _newest_first([stripe.balance_transaction(m) for m in movements]),
+        "balance_transactions": _newest_first(
+            [stripe.balance_transaction(m, as_of) for m in movements]
+        ),
         "payouts": _newest_first([stripe.payout(p, as_of) for p in month.payouts]),
     }
 

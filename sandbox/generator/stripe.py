@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.generator.business import CURRENCY, CardCharge, CardRefund, Movement, Payout
-from sandbox.generator.clock import add_business_days, shop_date
+from sandbox.generator.payouts import available_on
 
 CUR = CURRENCY.lower()
 
@@ -114,12 +114,13 @@ def refund(c: CardCharge, r: CardRefund) -> dict[str, Any]:
     }
 
 
-def balance_transaction(m: Movement) -> dict[str, Any]:
+def balance_transaction(m: Movement, as_of: date) -> dict[str, Any]:
+    """`status` is `pending` until the funds are available (as seen at `as_of`)."""
     fee = cents(m.fee)
     category = {"charge": "charge", "refund": "refund", "payout": "payout"}.get(
         m.type, "other_adjustment"
     )
-    available = add_business_days(shop_date(m.at), 2)
+    available = available_on(m)
     return {
         "id": m.id,
         "object": "balance_transaction",
@@ -146,7 +147,7 @@ def balance_transaction(m: Movement) -> dict[str, Any]:
         "net": cents(m.amount) - fee,
         "reporting_category": category,
         "source": m.source,
-        "status": "available",
+        "status": "available" if available <= as_of else "pending",
         "type": m.type,
     }
 

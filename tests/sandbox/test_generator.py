@@ -410,15 +410,20 @@ def test_each_payout_is_the_net_of_its_members_and_reached_the_bank(
         assert len(bank_deposit_for(month, p)) == (0 if p["id"] in unpaid else 1)
 
 
-def test_every_charge_and_refund_is_paid_out_once_unless_after_the_last_payout(
-    month: VendorData,
-) -> None:
+def test_every_available_charge_and_refund_is_paid_out_exactly_once(month: VendorData) -> None:
     listed = Counter(m for members in month.stripe_payout_members.values() for m in members)
     assert max(listed.values()) == 1
     last = max(p["created"] for p in month.stripe["payouts"])
     for bt in month.stripe["balance_transactions"]:
-        if bt["type"] in ("charge", "refund") and bt["created"] < last - 86400:
-            assert bt["id"] in listed
+        if bt["type"] in ("charge", "refund"):
+            assert (bt["id"] in listed) == (bt["available_on"] <= last), bt["id"]
+
+
+def test_payouts_only_take_funds_already_available(month: VendorData) -> None:
+    by_id = {bt["id"]: bt for bt in month.stripe["balance_transactions"]}
+    for p in month.stripe["payouts"]:
+        for member in month.stripe_payout_members[p["id"]]:
+            assert by_id[member]["available_on"] <= p["created"]
 
 
 def test_every_deposit_is_explained_except_the_planted_ones(
