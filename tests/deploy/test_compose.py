@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-from compose_env import MissingVariable, all_variables, interpolate, required_variables
 
 from runtime.settings import Settings
+from tests.deploy.compose_env import MissingVariable, all_variables, interpolate, required_variables
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()

@@ -10,7 +10,6 @@ from types import SimpleNamespace
 from typing import cast
 
 import pytest
-from probe import BookInvoiceWorkflow, Invoice, RejectInvoiceWorkflow, book_invoice, reject_invoice
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -20,6 +19,13 @@ from models.errors import ConfigurationError
 from runtime.client import converter_with_codec
 from runtime.codec import ENCODING, KEY_ID, EncryptionCodec, codec_from_settings
 from runtime.settings import Settings
+from tests.runtime.probe import (
+    BookInvoiceWorkflow,
+    Invoice,
+    RejectInvoiceWorkflow,
+    book_invoice,
+    reject_invoice,
+)
 
 EMAIL = "ada.lovelace@example.com"
 AMOUNT = "1234.56"

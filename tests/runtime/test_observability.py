@@ -9,7 +9,6 @@ import uuid
 from decimal import Decimal
 
 import httpx
-from probe import BookInvoiceWorkflow, Invoice, book_invoice
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
@@ -17,6 +16,7 @@ from runtime.client import connect_temporal
 from runtime.embedded import free_port
 from runtime.observability import JsonFormatter, configure_logging, metrics_runtime
 from runtime.settings import Settings
+from tests.runtime.probe import BookInvoiceWorkflow, Invoice, book_invoice
 
 
 async def run_probe(client: Client) -> str:
