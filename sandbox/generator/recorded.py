@@ -10,12 +10,11 @@ import base64
 import hashlib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import simplejson
 
 from sandbox.generator.render import VendorData
-
-QBO_TIME = "2026-11-03T21:00:00.000-08:00"
 
 
 def dump(body: Any) -> bytes:
@@ -62,13 +61,21 @@ def plaid_bodies(data: VendorData, size: int) -> list[dict[str, Any]]:
     ]
 
 
-def qbo_bodies(entity: str, items: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+def qbo_time(data: VendorData) -> str:
+    """QuickBooks stamps each response with the server time, milliseconds and offset (Pacific)."""
+    pacific = data.window.as_of.astimezone(ZoneInfo("America/Los_Angeles"))
+    return pacific.isoformat(timespec="milliseconds")
+
+
+def qbo_bodies(
+    entity: str, items: list[dict[str, Any]], size: int, time: str
+) -> list[dict[str, Any]]:
     bodies = []
     for n, chunk in enumerate(pages(items, size)):
         response: dict[str, Any] = {"startPosition": n * size + 1, "maxResults": len(chunk)}
         if chunk:
             response = {entity: chunk, **response}
-        bodies.append({"QueryResponse": response, "time": QBO_TIME})
+        bodies.append({"QueryResponse": response, "time": time})
     return bodies
 
 
@@ -91,5 +98,9 @@ def write_recorded(data: VendorData, out_dir: Path, page_size: int = 100) -> Non
     for name, items in data.shopify.items():
         write_pages(out_dir / "shopify", name, [{name: chunk} for chunk in pages(items, page_size)])
     for entity, items in data.quickbooks.items():
-        write_pages(out_dir / "quickbooks", entity, qbo_bodies(entity, items, page_size))
-    (out_dir / "expected.json").write_bytes(dump(data.expected.to_json()))
+        write_pages(
+            out_dir / "quickbooks", entity, qbo_bodies(entity, items, page_size, qbo_time(data))
+        )
+    window = data.window.model_dump(mode="json")
+    truth = {"seed": data.seed, "window": window, **data.expected.to_json()}
+    (out_dir / "expected.json").write_bytes(dump(truth))

@@ -501,6 +501,11 @@ def test_recorded_pages_are_the_vendors_list_bodies(month: VendorData, folder: P
     assert [o for b in orders for o in b["orders"]] == month.shopify["orders"]
 
 
+def test_expected_json_carries_the_window_to_reconcile(month: VendorData, expected: dict) -> None:
+    assert expected["window"] == month.window.model_dump(mode="json")
+    assert expected["seed"] == 7
+
+
 def test_each_payout_is_itemized_in_its_own_page(month: VendorData, folder: Path) -> None:
     for payout_id, members in month.stripe_payout_members.items():
         [page] = (folder / "stripe").glob(f"balance_transactions_payout_{payout_id}_*.json")
