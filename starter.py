@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import signal
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
@@ -116,7 +117,7 @@ def print_summary(summary: RunSummary, ui_url: str) -> None:
         console.print(f"[red]{source} could not be fetched:[/red] {error}")
     if summary.report_path and Path(summary.report_path).is_file():
         print_discrepancies(json.loads(Path(summary.report_path).read_text()))
-    console.print(f"Temporal UI:  {ui_url}", soft_wrap=True)
+    console.print(f"Temporal UI:  {ui_url}  (`make ui` serves it again later)", soft_wrap=True)
     if summary.report_path:
         console.print(f"Report:       {summary.report_path}", soft_wrap=True)
 
@@ -205,6 +206,37 @@ def demo(
     print_summary(summary, url)
 
 
+@app.command()
+def ui() -> None:
+    """Serve the embedded Temporal server and its Web UI on the saved history, until Ctrl-C."""
+    from runtime.embedded import TemporalDevServer
+
+    settings = get_settings()
+    if not settings.embedded_temporal:
+        raise typer.BadParameter(
+            f"TEMPORAL_ADDRESS is set ({settings.temporal_address}); use that cluster's UI"
+        )
+
+    async def serve() -> None:
+        server = TemporalDevServer(
+            settings.data_dir,
+            settings.embedded_temporal_port,
+            settings.embedded_temporal_ui_port,
+            settings.temporal_namespace,
+        )
+        await server.start()
+        try:
+            console.print(f"Temporal UI at {server.ui_url} — Ctrl-C to stop", soft_wrap=True)
+            await asyncio.Event().wait()
+        finally:
+            server.stop()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+
+
 def _mount_optional_commands() -> None:
     """Commands that live beside their capability (approvals, schedules, the sandbox)."""
     import importlib
@@ -219,5 +251,16 @@ def _mount_optional_commands() -> None:
 
 _mount_optional_commands()
 
+def _stop_cleanly_on_sigterm() -> None:
+    """`kill`, CI timeouts and process managers send SIGTERM: treat it like Ctrl-C, so the
+    embedded servers this command started are stopped too."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 if __name__ == "__main__":
+    _stop_cleanly_on_sigterm()
     app()
