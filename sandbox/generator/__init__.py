@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from sandbox.generator.build import build_month
 from sandbox.generator.expected import Expected, ExpectedDiscrepancy, ExpectedMatch
-from sandbox.generator.month import build_month
 from sandbox.generator.recorded import write_recorded
 from sandbox.generator.render import VendorData, render
 

@@ -1,4 +1,5 @@
-"""The books side of the month: wholesale invoices and their ACH payments, bills and their payments."""
+"""The books side of the month: wholesale invoices and their ACH payments (docs/matching.md 6, 8,
+the partial payment and the ACH batch), then the bills."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from itertools import combinations
 
 from sandbox.generator.business import BankLine, BookInvoice, BookPayment, Line
 from sandbox.generator.clock import add_business_days, local
-from sandbox.generator.expenses import OUTFLOW, POWER, RENT, Expenses
 from sandbox.generator.ids import Ids
-from sandbox.generator.month import INCOME, Month
+from sandbox.generator.month import Month
+from sandbox.generator.month_bills import build_bills
 from sandbox.generator.wholesale import (
     Numbering,
     Trade,
@@ -20,7 +21,8 @@ from sandbox.generator.wholesale import (
     trade_invoice,
 )
 
-TRADE_CATEGORY = ("INCOME", "INCOME_OTHER_INCOME")
+INCOME = ("INCOME", "INCOME_OTHER_INCOME")
+TRADE_CATEGORY = INCOME
 
 
 def ach_credit(ids: Ids, day: date, amount: Decimal, bank_name: str, info: str = "") -> BankLine:
@@ -49,7 +51,7 @@ def build_books(ids: Ids, rng: random.Random, month: Month) -> None:
     )
     month.bank.append(unexplained)
     month.planted.unexplained_deposit = unexplained
-    bills(ids, month)
+    build_bills(ids, month)
 
 
 def acme(ids: Ids, rng: random.Random, month: Month, trade: Trade, numbers: Numbering) -> None:
@@ -124,67 +126,3 @@ def unambiguous_pair(invoices: list[BookInvoice]) -> tuple[list[BookInvoice], li
         if amount not in sums:
             return list(pair), rest
     raise ValueError("every pair of these invoices is matched by another subset; draw again")
-
-
-def bills(ids: Ids, month: Month) -> None:
-    """Rent (entered with two digits swapped), supplies and software (paid by bill payment), power
-    (paid straight from the bank, no bill payment recorded) and a bill whose amount was mistyped."""
-    exp = Expenses(ids, month.window.start - timedelta(days=500))
-    first = month.first
-    rent_day = add_business_days(first - timedelta(days=1), 1)
-    landlord = exp.vendor("Maple Street Properties", "rent@maplestreetprops.com")
-    rent = exp.bill(
-        landlord, rent_day, f"RENT-{first:%Y%m}", "Shop lease", "Rent or Lease", Decimal("5520.00")
-    )
-    typo = exp.withdraw(
-        rent_day, Decimal("5250.00"), "ACH WITHDRAWAL MAPLE ST PROPERTI", RENT, landlord
-    )
-    month.planted.bill_typo = (typo, rent)
-    clay = exp.vendor("Hudson Clayworks", "orders@hudsonclay.com")
-    supply_day = add_business_days(first, 4)
-    stock = [
-        exp.bill(
-            clay,
-            supply_day,
-            "HC-4471",
-            "Stoneware restock",
-            "Cost of Goods Sold",
-            Decimal("1843.20"),
-        ),
-        exp.bill(
-            clay, supply_day, "HC-4478", "Serving bowls", "Cost of Goods Sold", Decimal("960.00")
-        ),
-    ]
-    soft = exp.vendor("Northline Software", "billing@northline.io")
-    software = exp.bill(
-        soft,
-        add_business_days(first, 2),
-        "NL-MONTHLY",
-        "Inventory software",
-        "Software",
-        Decimal("149.00"),
-    )
-    pay_day = add_business_days(first, 16)
-    for paid, doc, name in (
-        (stock, "ACH-1017", "ACH DEBIT HUDSON CLAYWORKS"),
-        ([software], "ACH-1018", "NORTHLINE SOFTWARE ACH DEBIT"),
-    ):
-        payment = exp.pay(paid, pay_day, doc)
-        line = exp.withdraw(
-            add_business_days(pay_day, 1), payment.amount, name, OUTFLOW, paid[0].vendor
-        )
-        month.bill_withdrawals.append((line, payment))
-    power = exp.vendor("Con Edison", None)
-    power_day = add_business_days(first, 11)
-    power_bill = exp.bill(
-        power, power_day, "CE-88213", "Electric service", "Utilities", Decimal("287.43")
-    )
-    power_line = exp.withdraw(power_day, Decimal("287.43"), "CON ED OF NY INTELL", POWER, power)
-    month.bill_withdrawals.append((power_line, power_bill))
-    packaging = exp.vendor("Pinecrest Packaging", "ar@pinecrestpack.com")
-    mistyped = exp.bill(
-        packaging, add_business_days(first, 20), "PP-3301", "Mailer boxes", "Supplies", "12,40.00"
-    )
-    month.planted.bad_amount = mistyped
-    month.books = exp.books
-    month.bank.extend(exp.books.withdrawals)
