@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
@@ -110,19 +111,32 @@ def _cdc(request: Request, books: Books) -> dict[str, Any]:
         for n in request.query_params.get("entities", "").split(",")
     ]
     since = request.query_params.get("changedSince")
-    if not since or not all(names):
+    if not since or not all(names) or _instant(since) is None:
         raise Fault(
             "Invalid query",
             "cdc needs entities=<QBO entities> and changedSince=<date-time>",
             "4001",
         )
     responses = []
-    for name in names:
+    for name in [n for n in names if n]:
         where = f"SELECT * FROM {name} WHERE MetaData.LastUpdatedTime >= '{since}' MAXRESULTS 1000"
         rows = _query_response(where, books)["QueryResponse"].get(name, [])
-        rows += [d for d in books.deleted[name] if d["MetaData"]["LastUpdatedTime"] >= since]
+        rows += [d for d in books.deleted[name] if _after(d["MetaData"]["LastUpdatedTime"], since)]
         responses.append({name: rows, "startPosition": 1, "maxResults": len(rows)} if rows else {})
     return {"CDCResponse": [{"QueryResponse": responses}], "time": qbo_time(millis=True)}
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _after(stamp: str, since: str) -> bool:
+    moment, bound = _instant(stamp), _instant(since)
+    return moment is not None and bound is not None and moment >= bound
 
 
 async def _entity_body(request: Request, entity: str) -> dict[str, Any]:

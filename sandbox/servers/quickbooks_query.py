@@ -13,6 +13,7 @@ name-list entities that have `Active` hide inactive rows unless the query mentio
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -246,8 +247,12 @@ def run(query: Query, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
     rows.sort(key=lambda r: int(r["Id"]))
     for path, descending in reversed(query.order):
-        rows.sort(key=lambda r, p=path: _sort_key(lookup(r, p)), reverse=descending)
+        rows.sort(key=_key_at(path), reverse=descending)
     return rows
+
+
+def _key_at(path: str) -> Callable[[dict[str, Any]], tuple]:
+    return lambda record: _sort_key(lookup(record, path))
 
 
 def _sort_key(value: Any) -> tuple:

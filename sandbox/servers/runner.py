@@ -107,7 +107,8 @@ class Sandbox:
 
     def env(self) -> dict[str, str]:
         """The settings (runtime/settings.py names) that point Accord at the running servers."""
-        c, urls, out = self.credentials, self.urls, {}
+        c, urls = self.credentials, self.urls
+        out: dict[str, str] = {}
         if "plaid" in urls:
             out |= {
                 "PLAID_BASE_URL": urls["plaid"],

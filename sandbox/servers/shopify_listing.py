@@ -119,7 +119,7 @@ def sort_spec(filters: dict[str, str]) -> tuple[str, bool]:
 def sort_key(record: dict[str, Any], field: str) -> tuple:
     value = record.get(field)
     if field == "id":
-        return (int(value),)
+        return (int(record["id"]),)
     at = parse_time(value, field) if value else EPOCH
     return (at, int(record["id"]))
 
