@@ -40,5 +40,5 @@ def live_activities(settings: Settings, ingestor: PageIngestor, stack: AsyncExit
         PlaidActivities(_configured(PlaidConnector.from_settings, settings), ingestor).fetch,
         StripeActivities(_configured(StripeConnector.from_settings, settings), ingestor).fetch,
         ShopifyActivities(_configured(ShopifyConnector.from_settings, settings), ingestor).fetch,
-        QuickBooksActivities(quickbooks, ingestor).fetch,
+        QuickBooksActivities(quickbooks, ingestor, first_sync_lookback=settings.lookback).fetch,
     ]

@@ -1,16 +1,23 @@
 """QuickBooks Online customers, vendors, invoices, payments, bills and bill payments.
 
-Each entity is queried on `MetaData.LastUpdatedTime` in `[start, end)` and paged with
-STARTPOSITION/MAXRESULTS; the heartbeat keeps the next STARTPOSITION. The OAuth pair lives
-encrypted in the ledger (see `connectors.token_store`), here through the ingestor's cursor table.
+Each entity is queried on `MetaData.LastUpdatedTime` from `since` to `end`. An entity's first
+sync reaches further back than the run's range: an invoice of August is the counterpart of an
+October deposit (transactions: back `first_sync_lookback`, Settings' `lookback`), and a
+customer of years ago may be on this month's invoice (customers and vendors: every row). Later
+syncs reach back to where the previous one ended (kept in the ledger as a cursor), so a gap
+between runs is never skipped. Pages follow STARTPOSITION/MAXRESULTS; the heartbeat keeps the next
+STARTPOSITION. The OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here
+through the ingestor's cursor table.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
-from connectors.quickbooks import ENTITIES, QuickBooksConnector
+from connectors.quickbooks import ENTITIES, NAME_LISTS, QuickBooksConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
 
@@ -35,10 +42,12 @@ class QuickBooksActivities:
         connector: QuickBooksConnector | None,
         ingestor: PageIngestor,
         retry: PageRetry | None = None,
+        first_sync_lookback: timedelta = timedelta(days=120),
     ) -> None:
         self.connector = connector
         self.ingestor = ingestor
         self.retry = retry or PageRetry()
+        self.first_sync_lookback = first_sync_lookback
 
     @activity.defn(name="fetch_quickbooks")
     async def fetch(self, input: FetchInput) -> FetchResult:
@@ -49,11 +58,26 @@ class QuickBooksActivities:
             async with self.ingestor.batch(input.run_id, Source.QUICKBOOKS) as sink:
                 run = FetchRun(sink, self.retry)
                 for entity in ENTITIES:
+                    since = await self._since(entity, input.start)
                     await run.stream(
                         entity,
                         entity,
-                        lambda cursor, entity=entity: connector.query_page(
-                            entity, input.start, input.end, int(cursor or 1)
+                        lambda cursor, entity=entity, since=since: connector.query_page(
+                            entity, since, input.end, int(cursor or 1)
                         ),
                     )
+                    await self._synced(entity, input.end)
                 return run.result()
+
+    async def _since(self, entity: str, start: datetime) -> datetime | None:
+        """Where a query's LastUpdatedTime range begins (None: from the beginning)."""
+        synced = await self.ingestor.get_cursor(Source.QUICKBOOKS, f"synced:{entity}")
+        if synced is not None:
+            return min(start, datetime.fromisoformat(synced))
+        return None if entity in NAME_LISTS else start - self.first_sync_lookback
+
+    async def _synced(self, entity: str, end: datetime) -> None:
+        key = f"synced:{entity}"
+        previous = await self.ingestor.get_cursor(Source.QUICKBOOKS, key)
+        if previous is None or datetime.fromisoformat(previous) < end:
+            await self.ingestor.save_cursor(Source.QUICKBOOKS, key, end.isoformat())

@@ -79,14 +79,18 @@ NAME_LISTS = {"Customer", "Vendor"}  # QBO hides inactive ones unless the query 
 
 
 def query_text(
-    entity: str, start: datetime, end: datetime, position: int, page_size: int = PAGE_SIZE
+    entity: str, start: datetime | None, end: datetime, position: int, page_size: int = PAGE_SIZE
 ) -> str:
+    """`start` None: everything last updated before `end` (a name list's first sync)."""
     if entity not in ENTITIES:
         raise ValueError(f"unknown QuickBooks entity {entity!r}")
-    active = " AND Active IN (true, false)" if entity in NAME_LISTS else ""
+    conditions = [f"MetaData.LastUpdatedTime < '{_qbo_time(end)}'"]
+    if start is not None:
+        conditions.insert(0, f"MetaData.LastUpdatedTime >= '{_qbo_time(start)}'")
+    if entity in NAME_LISTS:
+        conditions.append("Active IN (true, false)")
     return (
-        f"SELECT * FROM {entity} WHERE MetaData.LastUpdatedTime >= '{_qbo_time(start)}' "
-        f"AND MetaData.LastUpdatedTime < '{_qbo_time(end)}'{active} "
+        f"SELECT * FROM {entity} WHERE {' AND '.join(conditions)} "
         f"ORDERBY Id STARTPOSITION {position} MAXRESULTS {page_size}"
     )
 
@@ -130,7 +134,7 @@ class QuickBooksConnector:
         await self.http.aclose()
 
     async def query_page(
-        self, entity: str, start: datetime, end: datetime, position: int = 1
+        self, entity: str, start: datetime | None, end: datetime, position: int = 1
     ) -> Page:
         """Rows `position …` of `entity` last updated in `[start, end)`; `next_cursor` is
         the next STARTPOSITION while pages come back full."""

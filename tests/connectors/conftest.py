@@ -6,7 +6,6 @@ import dataclasses
 from typing import Any
 
 import pytest
-from connector_data import FETCH_END, FETCH_START
 from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
@@ -15,6 +14,8 @@ from ledger import make_engine, migrate, session_factory
 from models.io import FetchInput, FetchResult
 from models.records import Source
 from runtime.settings import Settings
+
+from .connector_data import FETCH_END, FETCH_START
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from conftest import fetch_input, sandbox_settings
-from connector_data import in_range, plaid_transactions, stripe_objects
 from sqlalchemy import func, select
 
 from activities.ingest import Ingestor
@@ -20,6 +18,9 @@ from ledger.tables import RawPage, RawRecord, RecordLink
 from models.io import StartRunInput, Window
 from models.records import Source
 from sandbox.servers import run_sandbox
+
+from .conftest import fetch_input, sandbox_settings
+from .connector_data import in_range, plaid_transactions, stripe_objects
 
 STRIPE = stripe_objects(per_day=3)
 PLAID = plaid_transactions(count=700)

@@ -6,10 +6,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from conftest import fetch_input, sandbox_settings
-from connector_data import stripe_objects
-from fetch_workflow import FetchOnceWorkflow
-from memory_ingestor import MemoryIngestor
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.worker import Worker
 
@@ -20,6 +16,11 @@ from models.io import FetchResult
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
+
+from .conftest import fetch_input, sandbox_settings
+from .connector_data import stripe_objects
+from .fetch_workflow import FetchOnceWorkflow
+from .memory_ingestor import MemoryIngestor
 
 DATA = stripe_objects(per_day=3)
 

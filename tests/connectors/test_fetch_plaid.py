@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import fetch_input, sandbox_settings
-from connector_data import plaid_transactions
-from memory_ingestor import MemoryIngestor
 from temporalio.exceptions import ApplicationError
 
 from activities.plaid import PAGE_TYPE, PlaidActivities
@@ -13,6 +10,10 @@ from connectors.plaid import PlaidConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
+
+from .conftest import fetch_input, sandbox_settings
+from .connector_data import plaid_transactions
+from .memory_ingestor import MemoryIngestor
 
 DATA = plaid_transactions()
 ALL_IDS = {t["transaction_id"] for t in DATA.plaid_transactions}

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
-from conftest import fetch_input, sandbox_settings
-from connector_data import in_range, qbo_updated, quickbooks_entities
-from memory_ingestor import MemoryIngestor
 from temporalio.exceptions import ApplicationError
 
 from activities.quickbooks import QuickBooksActivities
@@ -13,6 +12,10 @@ from connectors.quickbooks import QuickBooksConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
+
+from .conftest import fetch_input, sandbox_settings
+from .connector_data import FETCH_END, FETCH_START, in_range, qbo_updated, quickbooks_entities
+from .memory_ingestor import MemoryIngestor
 
 DATA = quickbooks_entities()
 REQUEST = fetch_input(Source.QUICKBOOKS)
@@ -32,8 +35,16 @@ class DictBackend:
         self.values[key] = value
 
 
-def expected(entity: str) -> set[str]:
-    return {r["Id"] for r in DATA.quickbooks[entity] if in_range(qbo_updated(r))}
+NAME_LISTS = ("Customer", "Vendor")
+LOOKBACK = timedelta(days=5)
+
+
+def expected(entity: str, start: datetime = FETCH_START, first_sync: bool = True) -> set[str]:
+    """Rows updated in `[start, end)`; a first sync takes the name lists whole and reaches
+    `LOOKBACK` further back for transactions."""
+    if first_sync:
+        start = datetime.min.replace(tzinfo=UTC) if entity in NAME_LISTS else start - LOOKBACK
+    return {r["Id"] for r in DATA.quickbooks[entity] if in_range(qbo_updated(r), start, FETCH_END)}
 
 
 def connector(sb, tokens: DictBackend, page_size: int = 1000, **overrides) -> QuickBooksConnector:
@@ -45,7 +56,7 @@ def connector(sb, tokens: DictBackend, page_size: int = 1000, **overrides) -> Qu
 async def fetch(activity_run, qbo: QuickBooksConnector, ingestor, retry, *, resume=False):
     run = activity_run.resume if resume else activity_run
     try:
-        return await run(QuickBooksActivities(qbo, ingestor, retry).fetch, REQUEST)
+        return await run(QuickBooksActivities(qbo, ingestor, retry, LOOKBACK).fetch, REQUEST)
     finally:
         await qbo.aclose()
 
@@ -57,6 +68,8 @@ async def test_fetch_brings_exactly_the_rows_updated_in_the_range(fast_retry, ac
         result = await fetch(activity_run, qbo, ingestor, fast_retry)
     for entity in DATA.quickbooks:
         assert ingestor.live_ids(entity) == expected(entity), entity
+    assert expected("Customer") > expected("Customer", first_sync=False)  # older ones too
+    assert expected("Invoice") > expected("Invoice", first_sync=False)  # back LOOKBACK
     inactive = [
         c
         for p in ingestor.pages
@@ -147,3 +160,25 @@ async def test_bad_credentials_fail_at_once_naming_intuits_error(
         assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 1
     assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
     assert code in str(failed.value)
+
+
+async def test_name_lists_sync_whole_then_from_the_last_sync(fast_retry, activity_run):
+    ingestor, tokens = MemoryIngestor(), DictBackend()
+    later = datetime(2026, 10, 20, tzinfo=UTC)
+    async with run_sandbox(DATA) as sb:
+        await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        ingestor.pages.clear()
+        qbo = connector(sb, tokens)
+        await fetch_from(activity_run, qbo, ingestor, fast_retry, later)
+    assert ingestor.live_ids("Customer") == expected("Customer", later, first_sync=False)
+    assert ingestor.live_ids("Invoice") == expected("Invoice", later, first_sync=False)
+
+
+async def fetch_from(activity_run, qbo, ingestor, retry, start):
+    try:
+        request = fetch_input(Source.QUICKBOOKS, start=start)
+        return await activity_run(
+            QuickBooksActivities(qbo, ingestor, retry, LOOKBACK).fetch, request
+        )
+    finally:
+        await qbo.aclose()

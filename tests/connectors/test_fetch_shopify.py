@@ -5,9 +5,6 @@ from __future__ import annotations
 import math
 
 import pytest
-from conftest import fetch_input, sandbox_settings
-from connector_data import in_range, shop_updated, shopify_objects
-from memory_ingestor import MemoryIngestor
 from temporalio.exceptions import ApplicationError
 
 from activities.shopify import ShopifyActivities
@@ -15,6 +12,10 @@ from connectors.shopify import ShopifyConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
+
+from .conftest import fetch_input, sandbox_settings
+from .connector_data import in_range, shop_updated, shopify_objects
+from .memory_ingestor import MemoryIngestor
 
 DATA = shopify_objects(orders=1200)
 REQUEST = fetch_input(Source.SHOPIFY)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from conftest import fetch_input, sandbox_settings
-from connector_data import in_range, stripe_objects
-from memory_ingestor import MemoryIngestor
 from temporalio.exceptions import ApplicationError
 
 from activities.stripe import StripeActivities
@@ -15,6 +12,10 @@ from connectors.stripe import StripeConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
+
+from .conftest import fetch_input, sandbox_settings
+from .connector_data import in_range, stripe_objects
+from .memory_ingestor import MemoryIngestor
 
 DATA = stripe_objects()
 

@@ -41,11 +41,9 @@ async def test_a_live_month_finds_exactly_what_was_planted(
             temporal_task_queue=f"live-{uuid.uuid4()}",
             database_url=database_url,
         )
-        # The first run over an empty ledger fetches back `lookback` (open invoices from
-        # September are the counterparts of October's deposits), as the recorded pages hold.
-        request = ReconcileInput(
-            window=month.window, report_path=str(report_path), overlap=settings.lookback
-        )
+        # A first run over an empty ledger: QuickBooks' first sync reaches back `lookback`
+        # (September's open invoices are the counterparts of October's deposits).
+        request = ReconcileInput(window=month.window, report_path=str(report_path))
         async with running_worker(temporal_client, settings, database_url):
             summary = await temporal_client.execute_workflow(
                 ReconciliationWorkflow.run,
