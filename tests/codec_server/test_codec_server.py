@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,7 +30,7 @@ class CodecSettings(Settings):
 
 def make_settings(**overrides) -> CodecSettings:
     keys = {"k1": SecretStr(base64.b64encode(os.urandom(32)).decode())}
-    values = dict(
+    values: dict[str, Any] = dict(
         codec_keys=keys,
         codec_active_key="k1",
         codec_server_token=SecretStr(TOKEN),

@@ -107,3 +107,47 @@ async def test_the_embedded_url_works_with_asyncpg_directly(database_url: str):
         assert await conn.fetchval("SELECT 41 + 1") == 42
     finally:
         await conn.close()
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+CHILD = """
+import asyncio, sys
+from pathlib import Path
+from runtime.embedded import embedded_services, free_port
+from runtime.settings import Settings
+
+async def main():
+    settings = Settings(_env_file=None, data_dir=Path(sys.argv[1]), temporal_address=None,
+                        database_url=None, embedded_temporal_port=free_port(),
+                        embedded_temporal_ui_port=free_port())
+    async with embedded_services(settings):
+        print("ready", flush=True)
+        await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def test_ctrl_c_stops_both_servers(tmp_path: Path):
+    """What a user does to `make demo`: SIGINT to the command; nothing may stay behind."""
+    import asyncio
+    import signal
+    import sys
+
+    data_dir = (tmp_path / "accord").resolve()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        CHILD,
+        str(data_dir),
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    line = await asyncio.wait_for(child.stdout.readline(), 90)
+    assert line.strip() == b"ready", (await child.stderr.read()).decode() if child.stderr else ""
+    assert processes_using(data_dir)
+    child.send_signal(signal.SIGINT)
+    await asyncio.wait_for(child.wait(), 60)
+    assert processes_using(data_dir) == []
