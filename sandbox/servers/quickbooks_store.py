@@ -3,7 +3,8 @@
 Writes follow QBO: a create gets the next Id, `SyncToken` "0" and `MetaData` times; an update must
 carry the entity's current `SyncToken` (else 400 Fault 5010 "Stale Object Error"), bumps it and
 `MetaData.LastUpdatedTime`; `sparse: true` merges the given fields, otherwise the body replaces
-the entity. A `requestid` seen before returns the first answer again and writes nothing.
+the entity. A `requestid` seen before returns the first answer again and writes nothing. A body
+naming a property the entity does not have is refused (Fault 2010), as QBO refuses it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import threading
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from sandbox.servers.quickbooks_fields import FIELDS
 
 COMPANY_ZONE = ZoneInfo("America/Los_Angeles")
 
@@ -97,6 +100,17 @@ def not_found(entity: str, object_id: str) -> Fault:
     )
 
 
+def _check_properties(entity: str, body: dict[str, Any]) -> None:
+    known = FIELDS.get(entity)
+    unknown = sorted(set(body) - known) if known else []
+    if unknown:
+        detail = (
+            f'Property Name:Unrecognized field "{unknown[0]}" '
+            f"(class com.intuit.schema.finance.v3.{entity}), not marked as ignorable"
+        )
+        raise Fault("Request has invalid or unsupported property", detail, "2010")
+
+
 class Books:
     def __init__(self, entities: dict[str, list[dict[str, Any]]]) -> None:
         self.lock = threading.Lock()
@@ -126,6 +140,7 @@ class Books:
         self.writes += 1
         if operation == "delete":
             return self._delete(entity, body)
+        _check_properties(entity, body)
         if body.get("Id") not in (None, ""):
             return self._update(entity, body)
         return self._create(entity, body)

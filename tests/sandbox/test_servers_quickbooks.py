@@ -280,3 +280,17 @@ def test_throttle_answers_429_with_intuits_fault():
         assert statuses == [200, 200, 200, 429]
         fault = client.query("SELECT * FROM Invoice").json()["Fault"]
         assert fault["Error"][0]["Message"].startswith("message=ThrottleExceeded")
+
+
+def test_unknown_properties_are_refused_as_qbo_does(qbo):
+    response = qbo.call(
+        "POST", "/invoice", json={"Id": "5", "SyncToken": "0", "sparse": True, "BadJson": True}
+    )
+    assert response.status_code == 400
+    error = response.json()["Fault"]["Error"][0]
+    assert (error["code"], error["Message"]) == (
+        "2010",
+        "Request has invalid or unsupported property",
+    )
+    assert '"BadJson"' in error["Detail"] and "Invoice" in error["Detail"]
+    assert qbo.call("GET", "/invoice/5").json()["Invoice"]["SyncToken"] == "0"

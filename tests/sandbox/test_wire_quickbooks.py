@@ -225,3 +225,16 @@ def test_sdk_sees_an_expired_token_as_an_authorization_error(qb, sandbox):
     sandbox.quickbooks.oauth.expire_all()
     with pytest.raises(AuthorizationException):
         Invoice.all(max_results=1, qb=qb)
+
+
+@pytest.mark.parametrize("entity", ENTITIES)
+def test_sdk_full_update_of_every_entity_type_is_accepted(qb, entity):
+    """python-quickbooks sends the whole object; every name in it must be one QBO knows."""
+    cls = SDK_CLASSES[entity]
+    found = (
+        cls.where("Active IN (true, false)", max_results=1, qb=qb)
+        if entity in ("Customer", "Vendor")
+        else cls.all(max_results=1, qb=qb)
+    )
+    saved = found[0].save(qb=qb)
+    assert int(saved.SyncToken) == int(found[0].SyncToken) + 1
