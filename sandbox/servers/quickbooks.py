@@ -87,6 +87,11 @@ class QuickBooksState:
         self.oauth = oauth
         self.throttle = throttle or Throttle()
 
+    def put(self, entity: str, record: dict[str, Any]) -> None:
+        """Serve a new or changed entity as given (a bookkeeper's edit made outside Accord)."""
+        with self.books.lock:
+            self.books.entities[entity][str(record["Id"])] = dict(record)
+
 
 def _query_response(query_text: str, books: Books) -> dict[str, Any]:
     query = parse(query_text, ENTITIES)

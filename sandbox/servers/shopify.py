@@ -81,6 +81,12 @@ class ShopifyState:
         self.bucket = bucket or LeakyBucket()
         self._metafield_ids = itertools.count(1_069_228_900)
 
+    def put(self, resource: str, record: dict[str, Any]) -> None:
+        """Serve a new or changed order / customer from now on (a test changing the shop)."""
+        with self.lock:
+            store = self.orders if resource == "orders" else self.customers
+            store[int(record["id"])] = copy.deepcopy(record)
+
     def update_order(self, order_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         order = self._order(order_id)
         order.update({k: v for k, v in changes.items() if k in UPDATABLE})

@@ -294,3 +294,10 @@ def test_unknown_properties_are_refused_as_qbo_does(qbo):
     )
     assert '"BadJson"' in error["Detail"] and "Invoice" in error["Detail"]
     assert qbo.call("GET", "/invoice/5").json()["Invoice"]["SyncToken"] == "0"
+
+
+def test_entities_put_by_a_test_are_served(qbo):
+    qbo.sb.quickbooks.put("Invoice", invoice(40, "2024-06-01T00:00:00-07:00", amount="9.99"))
+    assert ids(
+        qbo.query("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime > '2024-05-01'")
+    ) == ["40"]

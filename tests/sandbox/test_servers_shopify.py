@@ -223,3 +223,12 @@ def test_leaky_bucket_fills_then_throttles_with_retry_after():
         ]
         assert 1.5 <= float(responses[3].headers["retry-after"]) <= 2.0  # one unit leaks at 0.5/s
         assert responses[3].json()["errors"].startswith("Exceeded 2 calls per second")
+
+
+def test_orders_put_by_a_test_are_served():
+    with open_sandbox(Data(1)) as sb:
+        sb.shopify.put("orders", order(99) | {"updated_at": "2024-06-01T00:00:00Z"})
+        changed = call(
+            sb, "GET", "orders.json", params={"updated_at_min": "2024-05-31T00:00:00Z"}
+        ).json()
+        assert [o["id"] for o in changed["orders"]] == [5_000_099]
