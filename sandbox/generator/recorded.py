@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,9 +80,30 @@ def qbo_bodies(
     return bodies
 
 
+VENDOR_DIRS = ("plaid", "stripe", "shopify", "quickbooks")
+PAGE_FILE = re.compile(r"^.+_\d+\.json$")
+
+
+def clear_pages(out_dir: Path) -> None:
+    """Remove page files an earlier write left (a run reads every page in the folder, so a stale
+    page from a bigger month or another page size would be read as data). Nothing else is touched."""
+    for vendor in VENDOR_DIRS:
+        folder = out_dir / vendor
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.is_file() and PAGE_FILE.match(path.name):
+                    path.unlink()
+
+
 def write_recorded(data: VendorData, out_dir: Path, page_size: int = 100) -> None:
-    """The recorded-source directory for `data`, plus `expected.json` (the planted truth)."""
+    """The recorded-source directory for `data`, plus `expected.json` (the planted truth).
+
+    Writing again into the same directory replaces the earlier month's pages.
+    """
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
     out_dir = Path(out_dir)
+    clear_pages(out_dir)
     write_pages(out_dir / "plaid", "transactions_sync", plaid_bodies(data, page_size))
     stripe_dir = out_dir / "stripe"
     for name, items in data.stripe.items():

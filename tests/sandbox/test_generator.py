@@ -75,6 +75,17 @@ def test_the_same_seed_gives_byte_identical_files(folder: Path, tmp_path: Path) 
     assert files(tmp_path) == files(folder)
 
 
+def test_writing_again_replaces_the_earlier_pages(tmp_path: Path) -> None:
+    write_recorded(generate(seed=2, month=OCTOBER, orders=80), tmp_path, page_size=10)
+    (tmp_path / "stripe" / "notes.txt").write_text("kept")
+    smaller = generate(seed=2, month=OCTOBER, orders=20)
+    write_recorded(smaller, tmp_path, page_size=50)
+    fresh = tmp_path / "fresh"
+    write_recorded(smaller, fresh, page_size=50)
+    assert {k: v for k, v in files(tmp_path).items() if not k.startswith("fresh/")} == files(fresh)
+    assert (tmp_path / "stripe" / "notes.txt").read_text() == "kept"
+
+
 def test_another_seed_gives_another_month(month: VendorData) -> None:
     other = generate(seed=8, month=OCTOBER, orders=60)
     assert [c["id"] for c in other.stripe["charges"]] != [c["id"] for c in month.stripe["charges"]]
