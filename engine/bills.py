@@ -11,13 +11,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from engine.config import EngineConfig
 from engine.frames import Frames, major
-from engine.pairing import one_to_one
+from engine.pairing import keyed, one_to_one
+from engine.passes import column_at, window_pairs
 from engine.payers import similarity_to
-from engine.payouts import window_pairs
 from models.records import SourceRef
 from models.results import Match, MatchKind
 
@@ -73,20 +74,16 @@ def _vendor_names(frames: Frames, frame: pd.DataFrame) -> dict[str, tuple[str, .
 
 
 def _with_vendor(
-    pairs: pd.DataFrame,
-    frames: Frames,
-    books: pd.DataFrame,
-    texts: dict[str, str],
-    threshold: float,
+    pairs: pd.DataFrame, frames: Frames, books: pd.DataFrame, threshold: float
 ) -> pd.DataFrame:
+    """Candidate pairs whose bank text names the book record's vendor (score ≥ threshold)."""
     if pairs.empty:
         return pairs.assign(score=[])
-    names = _vendor_names(frames, books)
+    texts = column_at(frames.bank, "text", pairs["right"])
+    names = _vendor_names(frames, books.loc[pairs["left"].unique()])
+    lefts = books["key"].to_numpy(dtype=object)[pairs["left"].to_numpy()]
     pairs = pairs.assign(
-        score=[
-            similarity_to(texts[w], names[b])
-            for w, b in zip(pairs["left"], pairs["right"], strict=True)
-        ]
+        score=[similarity_to(t, names[k]) for t, k in zip(texts, lefts, strict=True)]
     )
     return pairs[pairs["score"] >= threshold]
 
@@ -94,20 +91,17 @@ def _with_vendor(
 def withdrawal_bill_payments(
     frames: Frames, config: EngineConfig, free: pd.DataFrame
 ) -> list[Match]:
-    texts = dict(zip(free["key"], free["text"], strict=True))
-    pairs = window_pairs(
-        free, frames.bill_payments, config.bill_days, ["amount", "currency", "exp"]
-    )
-    chosen = one_to_one(
-        _with_vendor(pairs, frames, frames.bill_payments, texts, config.payer_threshold), ["gap"]
-    )
+    books = frames.bill_payments
+    pairs = window_pairs(books, free, config.bill_days)
+    chosen = one_to_one(_with_vendor(pairs, frames, books, config.payer_threshold), ["gap"])
+    chosen = keyed(chosen, books, frames.bank)
     return [
         Match(
             kind=MatchKind.WITHDRAWAL_BILL_PAYMENT,
-            records=_refs([r.left, r.right]),
+            records=_refs([r.right_key, r.left_key]),
             rule="amount_date_vendor",
             explanation=(
-                f"exact amount {major(r.amount, r.exp)} {r.currency}, dates {r.gap} day(s) apart "
+                f"exact amount {_money(books, r.left)}, dates {r.gap} day(s) apart "
                 f"(tolerance {config.bill_days}), bank text names the vendor (similarity {r.score:.2f})"
             ),
         )
@@ -115,17 +109,34 @@ def withdrawal_bill_payments(
     ]
 
 
-def _bill_pairs(free: pd.DataFrame, bills: pd.DataFrame, config: EngineConfig) -> pd.DataFrame:
-    pairs = window_pairs(free, bills, config.bill_days, ["currency", "exp"])
-    pairs = pairs.merge(
-        free[["key", "amount"]].rename(columns={"key": "left", "amount": "paid"}), on="left"
+def _money(frame: pd.DataFrame, position: int, column: str = "amount") -> str:
+    row = frame.iloc[int(position)]
+    return f"{major(abs(row[column]), row['exp'])} {row['currency']}"
+
+
+def _bill_pairs(
+    frames: Frames, bills: pd.DataFrame, free: pd.DataFrame, config: EngineConfig
+) -> pd.DataFrame:
+    """Bills and withdrawals of one currency within `bill_days`: exact, transposed or close."""
+    pairs = window_pairs(bills, free, config.bill_days, same_amount=False)
+    owed = column_at(frames.bills, "amount", pairs["left"])
+    paid = -column_at(frames.bank, "amount", pairs["right"])
+    exps = column_at(frames.bills, "exp", pairs["left"])
+    pairs = pairs.assign(paid=paid, owed=owed, exp=exps, difference=np.abs(paid - owed))
+    limits = np.array(
+        [int(config.near_miss_max_difference.scaleb(int(e))) for e in exps], dtype=np.int64
     )
-    pairs = pairs.merge(bills[["key", "amount"]].rename(columns={"key": "right"}), on="right")
-    pairs["difference"] = (pairs["paid"] - pairs["amount"]).abs()
-    limits = pairs["exp"].map(lambda e: int(config.near_miss_max_difference.scaleb(int(e))))
     pairs["exact"] = pairs["difference"] == 0
-    pairs["swap"] = [transposed(a, b) for a, b in zip(pairs["paid"], pairs["amount"], strict=True)]
+    pairs["swap"] = [transposed(a, b) for a, b in zip(paid, owed, strict=True)]
     return pairs[pairs["exact"] | pairs["swap"] | (pairs["difference"] <= limits)]
+
+
+def _how(r, config: EngineConfig) -> str:
+    if r.exact:
+        return "exact amount"
+    if r.swap:
+        return "near miss: adjacent digits transposed"
+    return f"near miss: {major(r.difference, r.exp)} apart (≤ {config.near_miss_max_difference})"
 
 
 def withdrawal_bills(
@@ -134,35 +145,24 @@ def withdrawal_bills(
     bills = frames.bills[~frames.bills["key"].isin(covered)]
     if bills.empty or free.empty:
         return []
-    texts = dict(zip(free["key"], free["text"], strict=True))
-    pairs = _with_vendor(
-        _bill_pairs(free, bills, config), frames, bills, texts, config.payer_threshold
-    )
+    pairs = _bill_pairs(frames, bills, free, config)
+    pairs = _with_vendor(pairs, frames, frames.bills, config.payer_threshold)
     chosen = one_to_one(pairs.assign(near=~pairs["exact"]), ["near", "gap", "difference"])
-    out = []
-    for r in chosen.itertuples(index=False):
-        how = (
-            "exact amount"
-            if r.exact
-            else (
-                "near miss: adjacent digits transposed"
-                if r.swap
-                else f"near miss: {major(r.difference, r.exp)} apart (≤ {config.near_miss_max_difference})"
-            )
+    chosen = keyed(chosen, frames.bills, frames.bank)
+    return [
+        Match(
+            kind=MatchKind.WITHDRAWAL_BILL,
+            records=_refs([r.right_key, r.left_key]),
+            confidence=1.0 if r.exact else 0.7,
+            rule="exact_amount_vendor_date" if r.exact else "near_miss_vendor_date",
+            explanation=(
+                f"{_how(r, config)}: bank {major(r.paid, r.exp)} vs bill {major(r.owed, r.exp)} "
+                f"{frames.bills['currency'].iloc[int(r.left)]}; same vendor (similarity {r.score:.2f}), "
+                f"dates {r.gap} day(s) apart (tolerance {config.bill_days})"
+            ),
         )
-        out.append(
-            Match(
-                kind=MatchKind.WITHDRAWAL_BILL,
-                records=_refs([r.left, r.right]),
-                confidence=1.0 if r.exact else 0.7,
-                rule="exact_amount_vendor_date" if r.exact else "near_miss_vendor_date",
-                explanation=(
-                    f"{how}: bank {major(r.paid, r.exp)} vs bill {major(r.amount, r.exp)} {r.currency}; same vendor "
-                    f"(similarity {r.score:.2f}), dates {r.gap} day(s) apart (tolerance {config.bill_days})"
-                ),
-            )
-        )
-    return out
+        for r in chosen.itertuples(index=False)
+    ]
 
 
 def match_bills(frames: Frames, config: EngineConfig) -> list[Match]:

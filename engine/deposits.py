@@ -21,9 +21,10 @@ from engine.config import EngineConfig
 from engine.customers import Resolution
 from engine.findings import finding
 from engine.frames import Frames, major
-from engine.pairing import one_to_one
+from engine.pairing import keyed, one_to_one
+from engine.passes import column_at, window_pairs
 from engine.payers import best_party, customer_names, similarity_to
-from engine.payouts import deposits, window_pairs
+from engine.payouts import deposits
 from engine.subset_sum import exact_subset
 from models.io import Window
 from models.records import SourceRef
@@ -56,37 +57,38 @@ def deposit_payments(
     frames: Frames, config: EngineConfig, people: Resolution, free: pd.DataFrame
 ) -> list[Match]:
     payments = frames.payments
-    pairs = window_pairs(free, payments, config.deposit_payment_days, ["amount", "currency", "exp"])
+    pairs = window_pairs(free, payments, config.deposit_payment_days)
     if pairs.empty:
         return []
     names = customer_names(frames, people)
-    texts = dict(zip(free["key"], free["text"], strict=True))
-    custs = {
-        r.key: (people.of(r.customer_key), r.customer_name)
-        for r in payments.itertuples(index=False)
-    }
+    texts = column_at(frames.bank, "text", pairs["left"])
+    owners = column_at(payments, "customer_key", pairs["right"])
+    named = column_at(payments, "customer_name", pairs["right"])
     pairs["score"] = [
-        similarity_to(
-            texts[d], names.get(custs[p][0], ()) + ((custs[p][1],) if custs[p][1] else ())
-        )
-        for d, p in zip(pairs["left"], pairs["right"], strict=True)
+        similarity_to(text, names.get(people.of(owner), ()) + ((name,) if name else ()))
+        for text, owner, name in zip(texts, owners, named, strict=True)
     ]
     pairs = pairs[pairs["score"] >= config.payer_threshold].assign(neg=lambda f: -f["score"])
-    chosen = one_to_one(pairs, ["gap", "neg"])
+    chosen = keyed(one_to_one(pairs, ["gap", "neg"]), frames.bank, payments)
     return [
         Match(
             kind=MatchKind.DEPOSIT_PAYMENT,
-            records=_refs([r.left, r.right]),
+            records=_refs([r.left_key, r.right_key]),
             confidence=round(float(r.score), 4),
             rule="amount_date_payer",
             explanation=(
-                f"exact amount {major(r.amount, r.exp)} {r.currency}, dates {r.gap} day(s) apart (tolerance "
-                f"{config.deposit_payment_days}), payer text names the payment's customer "
-                f"(similarity {r.score:.2f} ≥ {config.payer_threshold})"
+                f"exact amount {_amount(frames.bank, r.left)}, dates {r.gap} day(s) apart "
+                f"(tolerance {config.deposit_payment_days}), payer text names the payment's "
+                f"customer (similarity {r.score:.2f} ≥ {config.payer_threshold})"
             ),
         )
         for r in chosen.itertuples(index=False)
     ]
+
+
+def _amount(frame: pd.DataFrame, position: int) -> str:
+    row = frame.iloc[int(position)]
+    return f"{major(abs(row['amount']), row['exp'])} {row['currency']}"
 
 
 def _open_invoices(frames: Frames, taken: set[str], people: Resolution) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models.money import exponent
+from models.money import CURRENCY_EXPONENTS, exponent
 from models.records import (
     BalanceTransaction,
     BankTransaction,
@@ -76,12 +76,23 @@ def _key(ref: SourceRef | None) -> str:
     return ref.key if ref is not None else ""
 
 
+# A small integer per currency, the same in every run, so money joins are integer joins.
+CURRENCY_INDEX = {code: i for i, code in enumerate(sorted(CURRENCY_EXPONENTS))}
+
+
 def _money(r: Any) -> dict[str, Any]:
     return {
         "currency": r.currency,
+        "ccy": CURRENCY_INDEX[r.currency],
         "exp": exponent(r.currency),
         "amount": minor(r.amount, r.currency),
     }
+
+
+def _number_int(number: str) -> int:
+    """The order number as an integer key (-1 when it is not all digits)."""
+    digits = number.lstrip("#").strip()
+    return int(digits) if digits.isdigit() and len(digits) < 18 else -1
 
 
 def _common(r: CanonicalRecord) -> dict[str, Any]:
@@ -91,6 +102,8 @@ def _common(r: CanonicalRecord) -> dict[str, Any]:
 def _order(r: Order) -> dict[str, Any]:
     return {
         "number": r.number.lstrip("#").strip(),
+        "number_key": r.number.lstrip("#").strip().lstrip("0"),
+        "number_int": _number_int(r.number),
         "ts": epoch_seconds(r.created_at),
         "day": day_number(r.created_at),
         "customer_key": _key(r.customer),
@@ -108,6 +121,7 @@ def _invoice(r: Invoice) -> dict[str, Any]:
         "customer_name": r.customer_name or "",
         "private_note": r.private_note or "",
         "customer_memo": r.customer_memo or "",
+        "custom": tuple(sorted(r.custom_fields.items())),
     }
 
 
@@ -229,7 +243,19 @@ SPECS: dict[type, _Spec] = {
     Vendor: _Spec("vendors", _vendor, False),
 }
 FRAME_NAMES = [spec.frame for spec in SPECS.values()]
-INT_COLUMNS = {"amount", "balance", "net", "fee", "refunded", "exp", "day", "ts", "created_day"}
+INT_COLUMNS = {
+    "amount",
+    "balance",
+    "net",
+    "fee",
+    "refunded",
+    "exp",
+    "ccy",
+    "day",
+    "ts",
+    "created_day",
+    "number_int",
+}
 
 
 _BLANKS: dict[str, Any] = {

@@ -13,60 +13,59 @@ import pandas as pd
 
 from engine.config import EngineConfig
 from engine.frames import Frames, major
-from engine.pairing import one_to_one
+from engine.pairing import keyed, one_to_one
+from engine.passes import column_at, window_pairs
 from models.records import SourceRef
 from models.results import Match, MatchKind
 
 
 def deposits(frames: Frames) -> pd.DataFrame:
     bank = frames.bank
-    if bank.empty:
-        return bank
     return bank[
         (bank["amount"] > 0) & ~bank["pending"].astype(bool) & (bank["status"] != "removed")
     ]
 
 
-def window_pairs(left: pd.DataFrame, right: pd.DataFrame, days: int, on: list[str]) -> pd.DataFrame:
-    """Pairs equal on `on` whose `day` columns are at most `days` apart (the amount/date pass)."""
-    pairs = left[["key", "day", *on]].merge(
-        right[["key", "day", *on]], on=on, suffixes=("_l", "_r")
-    )
-    pairs["gap"] = (pairs["day_l"] - pairs["day_r"]).abs()
-    pairs = pairs[pairs["gap"] <= days]
-    return pairs.rename(columns={"key_l": "left", "key_r": "right"})
+def payout_deposit_pairs(frames: Frames, config: EngineConfig) -> pd.DataFrame:
+    """The amount/date-window pass: (left = payout row, right = deposit row, gap in days)."""
+    payouts = frames.payouts[~frames.payouts["status"].isin(["cancelled", "failed"])]
+    days = config.payout_arrival_window.days
+    return one_to_one(window_pairs(payouts, deposits(frames), days), ["gap"])
 
 
 def match_payouts_to_deposits(frames: Frames, config: EngineConfig) -> list[Match]:
-    payouts = frames.payouts
-    if payouts.empty or frames.bank.empty:
+    if frames.payouts.empty or frames.bank.empty:
         return []
-    payouts = payouts[~payouts["status"].isin(["cancelled", "failed"])]
     days = config.payout_arrival_window.days
-    chosen = one_to_one(
-        window_pairs(payouts, deposits(frames), days, ["amount", "currency", "exp"]), ["gap"]
-    )
+    chosen = keyed(payout_deposit_pairs(frames, config), frames.payouts, frames.bank)
+    amounts = column_at(frames.payouts, "amount", chosen["left"])
+    exps = column_at(frames.payouts, "exp", chosen["left"])
+    currencies = column_at(frames.payouts, "currency", chosen["left"])
     return [
         Match(
             kind=MatchKind.PAYOUT_DEPOSIT,
-            records=[SourceRef.parse(row.left), SourceRef.parse(row.right)],
+            records=[SourceRef.parse(a), SourceRef.parse(b)],
             rule="exact_amount_arrival_window",
             explanation=(
-                f"exact amount {major(row.amount, row.exp)} {row.currency}; bank posted "
-                f"{row.gap} day(s) from the payout's arrival date (window {days} days)"
+                f"exact amount {major(amount, exp)} {currency}; bank posted "
+                f"{gap} day(s) from the payout's arrival date (window {days} days)"
             ),
         )
-        for row in chosen.itertuples(index=False)
+        for a, b, gap, amount, exp, currency in zip(
+            chosen["left_key"],
+            chosen["right_key"],
+            chosen["gap"],
+            amounts,
+            exps,
+            currencies,
+            strict=True,
+        )
     ]
 
 
 def composition(frames: Frames) -> pd.DataFrame:
     """Balance transactions paid out in a payout: columns payout_key, key, net, fee, txn_type."""
     bts, payouts = frames.balance_txns, frames.payouts
-    if bts.empty or payouts.empty:
-        return pd.DataFrame(
-            columns=["payout_key", "key", "net", "fee", "txn_type", "id", "currency"]
-        )
     owners = payouts[["key", "id", "own_txn"]].rename(columns={"key": "payout_key", "id": "payout"})
     parts = bts[bts["txn_type"] != "payout"].merge(owners, on="payout")
     parts = parts[parts["id"] != parts["own_txn"]]
