@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from pydantic import BaseModel, Field
@@ -123,7 +124,7 @@ class FetchRun:
             return
         cursor = self.progress.cursor if self.progress.stream == key else None
         while True:
-            page = await self.fetch(lambda cursor=cursor: fetch_page(cursor))
+            page = await self.fetch(partial(fetch_page, cursor))
             await self.store(page_type, page)
             if on_page:
                 on_page(page)

@@ -11,6 +11,8 @@ one in `added` and the pending id in `removed`, so it is counted once.
 
 from __future__ import annotations
 
+from functools import partial
+
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
@@ -66,7 +68,7 @@ class PlaidActivities:
             cursor = start
             try:
                 while True:
-                    page = await run.fetch(lambda cursor=cursor: connector.sync_page(cursor))
+                    page = await run.fetch(partial(connector.sync_page, cursor))
                     pages.append(page)
                     run.beat()
                     if page.next_cursor is None:

@@ -13,6 +13,7 @@ through the ingestor's cursor table.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 
 from temporalio import activity
 
@@ -62,9 +63,7 @@ class QuickBooksActivities:
                     await run.stream(
                         entity,
                         entity,
-                        lambda cursor, entity=entity, since=since: connector.query_page(
-                            entity, since, input.end, int(cursor or 1)
-                        ),
+                        partial(connector.query_after, entity, since, input.end),
                     )
                     await self._synced(entity, input.end)
                 return run.result()

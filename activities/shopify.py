@@ -8,6 +8,7 @@ other parameters beside it). The heartbeat keeps that link, so a retry resumes o
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from temporalio import activity
 
@@ -52,8 +53,6 @@ class ShopifyActivities:
                     await run.stream(
                         resource,
                         resource,
-                        lambda cursor, first=first, resource=resource: connector.page(
-                            cursor or first, resource
-                        ),
+                        partial(connector.page_after, first, resource),
                     )
                 return run.result()

@@ -11,6 +11,7 @@ found is itemized with `GET /v1/balance_transactions?payout=<id>`, stored as pag
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from temporalio import activity
 
@@ -58,9 +59,7 @@ class StripeActivities:
                     await run.stream(
                         stream,
                         page_type,
-                        lambda cursor, path=path, params=params: connector.list_page(
-                            path, params, cursor
-                        ),
+                        partial(connector.list_page, path, params),
                         on_page=self._payouts_found(run) if page_type == "payouts" else None,
                     )
                 for key in list(run.progress.pending):
@@ -68,8 +67,8 @@ class StripeActivities:
                     await run.stream(
                         key,
                         key,
-                        lambda cursor, payout=payout: connector.list_page(
-                            "/v1/balance_transactions", {"payout": payout}, cursor
+                        partial(
+                            connector.list_page, "/v1/balance_transactions", {"payout": payout}
                         ),
                     )
                 return run.result()

@@ -133,6 +133,12 @@ class QuickBooksConnector:
     async def aclose(self) -> None:
         await self.http.aclose()
 
+    async def query_after(
+        self, entity: str, start: datetime | None, end: datetime, cursor: str | None
+    ) -> Page:
+        """The page at STARTPOSITION `cursor` (the first page when it is None)."""
+        return await self.query_page(entity, start, end, int(cursor or 1))
+
     async def query_page(
         self, entity: str, start: datetime | None, end: datetime, position: int = 1
     ) -> Page:

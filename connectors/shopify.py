@@ -73,6 +73,10 @@ class ShopifyConnector:
         query = urlencode({**params, "limit": PAGE_SIZE})
         return f"{urlsplit(self.config.site).path}/{resource}.json?{query}"
 
+    async def page_after(self, first_url: str, resource: str, cursor: str | None) -> Page:
+        """The page at `cursor` (a `rel="next"` link), or the first page when it is None."""
+        return await self.page(cursor or first_url, resource)
+
     async def page(self, url: str, resource: str) -> Page:
         """One page of `resource` at `url`; `next_cursor` is the `rel="next"` link's URL."""
         return await asyncio.to_thread(self._page, url, resource)

@@ -94,8 +94,8 @@ def flatten(params: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 def stripe_error(error: stripe.StripeError) -> Exception:
     """Stripe's exception classes → our kinds, naming Stripe's code (or error type)."""
-    body = error.json_body if isinstance(error.json_body, dict) else {}
-    detail = body.get("error") if isinstance(body.get("error"), dict) else {}
+    body: dict[str, Any] = error.json_body if isinstance(error.json_body, dict) else {}
+    detail: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else {}
     code = error.code or detail.get("type") or type(error).__name__
     message = detail.get("message") or error.user_message or str(error)
     headers = error.headers or {}
