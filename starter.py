@@ -207,6 +207,18 @@ def demo(
 
 
 @app.command()
+def sandbox(
+    seed: Annotated[int, typer.Option(help="seed of the generated business")] = 0,
+    orders: Annotated[int, typer.Option(help="storefront orders in the month")] = 200,
+) -> None:
+    """Serve loopback Plaid, Stripe, Shopify and QuickBooks APIs; print the settings that
+    point Accord at them (KEY=value lines), then serve until interrupted."""
+    from sandbox.servers import serve_forever
+
+    serve_forever(seed=seed, orders=orders)
+
+
+@app.command()
 def ui() -> None:
     """Serve the embedded Temporal server and its Web UI on the saved history, until Ctrl-C."""
     from runtime.embedded import TemporalDevServer

@@ -75,6 +75,7 @@ class Settings(BaseSettings):
     qbo_realm_id: str | None = None
     qbo_base_url: str | None = None
     qbo_refresh_token: SecretStr | None = None
+    qbo_discovery_url: str | None = None  # OpenID discovery document; None means Intuit's
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
