@@ -8,6 +8,7 @@ are off: the fetch activity decides when to retry, honouring Retry-After.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.client
 import json
 from dataclasses import dataclass
@@ -81,8 +82,9 @@ class PlaidConfig:
 
     @property
     def item_key(self) -> str:
-        """The key the item's sync cursor is kept under (never the token itself)."""
-        return f"transactions_sync:{self.access_token[-8:]}"
+        """The key the item's sync cursor is kept under: a digest, never the token itself."""
+        digest = hashlib.sha256(self.access_token.encode()).hexdigest()[:16]
+        return f"transactions_sync:{digest}"
 
 
 def build_client(config: PlaidConfig) -> PlaidApi:
