@@ -39,13 +39,14 @@ def available_on(movement: Movement) -> date:
 def schedule_payouts(
     ids: Ids, rng: random.Random, movements: list[Movement], days: list[date]
 ) -> list[Payout]:
+    ready = {m.id: available_on(m) for m in movements}  # computed once: 20,000 orders × 20 days
     pending = sorted(movements, key=lambda m: m.at)
     payouts = []
     for day in days:
-        due = [m for m in pending if available_on(m) <= day]
+        due = [m for m in pending if ready[m.id] <= day]
         if not due or sum(m.net for m in due) <= 0:
             continue
-        pending = [m for m in pending if available_on(m) > day]
+        pending = [m for m in pending if ready[m.id] > day]
         at = local(day, PAYOUT_HOUR, rng.randrange(60), rng.randrange(60))
         payouts.append(make_payout(ids, at, add_business_days(day, 2), due))
     return payouts
