@@ -27,7 +27,7 @@ def build_month(seed: int, first: date, orders: int) -> Month:
     window = month_window(first)
     people = retail_people(ids, rng, min(max(12, orders // 3), 2000), window.start)
     sales, planted = build_sales(ids, rng, first, orders, people)
-    orphan = orphan_charge(ids, rng, first)
+    orphan = orphan_charge(ids, first)
     planted.orphan_charge = orphan
     charges = sorted([s.charge for s in sales if s.charge] + [orphan], key=lambda c: c.at)
     month = Month(first, window, people, sales, charges, planted=planted)

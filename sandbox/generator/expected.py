@@ -6,6 +6,7 @@ exactly these (docs/matching.md, "The planted month").
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,10 @@ class ExpectedMatch:
     def records(self) -> list[SourceRef]:
         return [r.source_ref() for r in self.refs]
 
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as `(kind, records)`."""
+        return iter((self.kind, self.records))
+
 
 @dataclass
 class ExpectedDiscrepancy:
@@ -53,6 +58,10 @@ class ExpectedDiscrepancy:
     @property
     def records(self) -> list[SourceRef]:
         return [r.source_ref() for r in self.refs]
+
+    def __iter__(self) -> Iterator[Any]:
+        """Unpacks as `(field, severity, status, records, scenario)`."""
+        return iter((self.field, self.severity, self.status, self.records, self.scenario))
 
 
 @dataclass

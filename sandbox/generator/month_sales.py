@@ -92,12 +92,11 @@ def refund_in_full(ids: Ids, rng: random.Random, sale: Sale, charge: CardCharge)
     sale.financial_status = "refunded"
 
 
-def orphan_charge(ids: Ids, rng: random.Random, first: date) -> CardCharge:
+def orphan_charge(ids: Ids, first: date) -> CardCharge:
     """A gift-card sale taken on a Stripe payment link: money in, no storefront order."""
     at = local(first + timedelta(days=12), 15, 12, 41)
     amount = Decimal("150.00")
     charge_id = ids.stripe("ch")
-
     movement = Movement(
         ids.stripe("txn"), "charge", amount, stripe_fee(amount), at, charge_id, "Gift card"
     )

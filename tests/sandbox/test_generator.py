@@ -133,6 +133,18 @@ def test_expected_json_lists_every_planted_discrepancy_once(expected: dict) -> N
     assert ambiguous["discriminator"] == "ambiguous"
 
 
+def test_the_in_memory_truth_unpacks_as_the_api_says(month: VendorData, expected: dict) -> None:
+    kinds = Counter(kind for kind, _records in month.expected.matches)
+    assert kinds == Counter(m["kind"] for m in expected["matches"])
+    for field, severity, status, records, scenario in month.expected.discrepancies:
+        assert PLANTED[scenario] == (field, severity, status)
+        assert {r.key for r in records} == {
+            f"{r['source']}:{r['type']}:{r['id']}" for r in expected["scenarios"][scenario]
+        }
+    clusters = [{r.key for r in cluster} for cluster in month.expected.customers]
+    assert len(clusters) == len(month.shopify["customers"]) + 3
+
+
 def test_expected_matches_cover_each_kind_and_no_record_twice_per_kind(expected: dict) -> None:
     kinds = Counter(m["kind"] for m in expected["matches"])
     assert set(kinds) == {
