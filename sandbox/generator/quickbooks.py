@@ -1,7 +1,7 @@
 """QuickBooks Online v3 entities as the JSON API returns them (Intuit XSD element names).
 
 Amounts are exact JSON numbers (Decimals, written without float rounding); `TxnDate`/`DueDate` are
-dates; `MetaData` times carry the company's UTC offset.
+dates; `MetaData` times carry a Pacific-time UTC offset, as QuickBooks writes them.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sandbox.generator.business import (
-    SHOP_ZONE,
     Bill,
     BillPayment,
     BookCustomer,
@@ -25,8 +25,13 @@ USD = {"value": "USD", "name": "United States Dollar"}
 CHECKING = {"value": "35", "name": "Business Checking"}
 
 
+# QuickBooks Online writes MetaData times in Pacific time whatever the company's zone (every
+# recorded response in the vendor cassettes carries -07:00/-08:00).
+QBO_ZONE = ZoneInfo("America/Los_Angeles")
+
+
 def qbo_time(instant: datetime) -> str:
-    return instant.astimezone(SHOP_ZONE).isoformat()
+    return instant.astimezone(QBO_ZONE).isoformat()
 
 
 def meta(created: datetime, updated: datetime | None = None) -> dict[str, str]:

@@ -11,10 +11,10 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import simplejson
 
+from sandbox.generator.quickbooks import QBO_ZONE
 from sandbox.generator.render import VendorData
 
 
@@ -64,7 +64,7 @@ def plaid_bodies(data: VendorData, size: int) -> list[dict[str, Any]]:
 
 def qbo_time(data: VendorData) -> str:
     """QuickBooks stamps each response with the server time, milliseconds and offset (Pacific)."""
-    pacific = data.window.as_of.astimezone(ZoneInfo("America/Los_Angeles"))
+    pacific = data.window.as_of.astimezone(QBO_ZONE)
     return pacific.isoformat(timespec="milliseconds")
 
 
