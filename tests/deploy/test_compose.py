@@ -20,7 +20,10 @@ COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 
 def compose_schema() -> dict:
     """The Compose Specification schema as shipped inside check-jsonschema (no network)."""
-    vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    try:
+        vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
+    except ModuleNotFoundError:
+        pytest.fail("the dev dependency check-jsonschema (it ships compose-spec.json) is missing")
     return json.loads((vendor / "compose-spec.json").read_text())
 
 
