@@ -32,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+PAGE_CALLS = ("page", "_after")  # the connectors' page calls: sync_page, list_page, page_after, …
 RECORDS_PER_ORDER = 4.7  # what the generator yields per storefront order, all vendors together
 
 
@@ -143,7 +144,7 @@ class Timed:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._connector, name)
-        if not name.endswith("page") or not asyncio.iscoroutinefunction(value):
+        if not name.endswith(PAGE_CALLS) or not asyncio.iscoroutinefunction(value):
             return value
 
         async def timed(*args: Any, **kwargs: Any) -> Any:
