@@ -16,13 +16,14 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format worker clean
+.PHONY: help install demo test lint format worker ui clean
 
 help:
 	@echo "make demo    reconcile a generated month end to end (embedded Temporal + PostgreSQL)"
 	@echo "make test    ruff, mypy and the whole test suite on the real servers"
 	@echo "make lint    ruff check and format check"
 	@echo "make worker  a worker alone, against the configured Temporal and ledger"
+	@echo "make ui      the embedded Temporal UI on the saved history (after make demo)"
 	@echo "make clean   remove $(DATA_DIR) (embedded servers' data, demo data, reports)"
 
 $(BIN)/python:
@@ -56,3 +57,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(DATA_DIR)
+
+ui: $(STAMP)
+	$(BIN)/python starter.py ui

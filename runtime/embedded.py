@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import psutil
 from temporalio.client import Client
 
 from models.errors import AccordError
@@ -127,6 +128,7 @@ class TemporalDevServer:
         ]
 
     async def start(self, deadline: float = 60.0) -> None:
+        self._stop_orphan()
         for port, what in (
             (self.port, "EMBEDDED_TEMPORAL_PORT"),
             (self.ui_port, "EMBEDDED_TEMPORAL_UI_PORT"),
@@ -144,6 +146,20 @@ class TemporalDevServer:
         except BaseException:
             self.stop()
             raise
+
+    def _stop_orphan(self) -> None:
+        """A dev server on our db file whose starting command was killed (SIGKILL, a crash)
+        still holds the ports; stop it. One whose command still runs is left alone."""
+        for proc in psutil.process_iter(["cmdline", "ppid"]):
+            cmdline = proc.info["cmdline"] or []
+            if str(self.db_file) not in cmdline or "start-dev" not in cmdline:
+                continue
+            if _has_live_owner(proc):
+                continue
+            log.warning(
+                "stopping a Temporal dev server left behind by a killed command (pid %s)", proc.pid
+            )
+            _terminate(proc)
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -191,6 +207,25 @@ class TemporalDevServer:
             process.wait()
 
 
+def _has_live_owner(proc: psutil.Process) -> bool:
+    """Whether the process's parent is still a Python command (ours or another Accord run)."""
+    try:
+        parent = proc.parent()
+        return parent is not None and parent.pid != 1 and "python" in parent.name().lower()
+    except psutil.Error:
+        return False
+
+
+def _terminate(proc: psutil.Process) -> None:
+    with contextlib.suppress(psutil.Error):
+        proc.terminate()
+        try:
+            proc.wait(STOP_TIMEOUT)
+        except psutil.TimeoutExpired:
+            proc.kill()
+            proc.wait(STOP_TIMEOUT)
+
+
 def _signal_group(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
@@ -235,9 +270,14 @@ class EmbeddedPostgres:
                 f"embedded PostgreSQL did not start in {self.pgdata}: {error}; "
                 f"see {self.pgdata / 'log'}, or set DATABASE_URL"
             ) from error
-        self._started_here = not already_running
+        # Running, but every command that used it is gone (killed): ours to stop from now on.
+        self._started_here = not already_running or not self._other_live_users()
         if self._started_here:
             atexit.register(self.stop)
+
+    def _other_live_users(self) -> list[int]:
+        pids = self._server.global_process_id_list.get()
+        return [pid for pid in pids if pid != os.getpid() and psutil.pid_exists(pid)]
 
     def _socket_dir(self) -> str:
         info = self._server.get_postmaster_info()

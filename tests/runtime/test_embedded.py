@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import socket
+import sys
 import uuid
 from pathlib import Path
 
@@ -118,8 +121,8 @@ from runtime.settings import Settings
 
 async def main():
     settings = Settings(_env_file=None, data_dir=Path(sys.argv[1]), temporal_address=None,
-                        database_url=None, embedded_temporal_port=free_port(),
-                        embedded_temporal_ui_port=free_port())
+                        database_url=None, embedded_temporal_port=int(sys.argv[2]),
+                        embedded_temporal_ui_port=int(sys.argv[3]))
     async with embedded_services(settings):
         print("ready", flush=True)
         await asyncio.Event().wait()
@@ -128,26 +131,46 @@ asyncio.run(main())
 """
 
 
-async def test_ctrl_c_stops_both_servers(tmp_path: Path):
-    """What a user does to `make demo`: SIGINT to the command; nothing may stay behind."""
-    import asyncio
-    import signal
-    import sys
-
-    data_dir = (tmp_path / "accord").resolve()
+async def start_child(data_dir: Path, settings: Settings) -> asyncio.subprocess.Process:
+    """A command running `embedded_services` on `data_dir`, once it says it is ready."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         CHILD,
         str(data_dir),
+        str(settings.embedded_temporal_port),
+        str(settings.embedded_temporal_ui_port),
         cwd=PROJECT_ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    assert child.stdout is not None
+    assert child.stdout is not None and child.stderr is not None
     line = await asyncio.wait_for(child.stdout.readline(), 90)
-    assert line.strip() == b"ready", (await child.stderr.read()).decode() if child.stderr else ""
+    assert line.strip() == b"ready", (await child.stderr.read()).decode()
     assert processes_using(data_dir)
+    return child
+
+
+async def test_ctrl_c_stops_both_servers(tmp_path: Path):
+    """What a user does to `make demo`: SIGINT to the command; nothing may stay behind."""
+    data_dir = (tmp_path / "accord").resolve()
+    child = await start_child(data_dir, embedded_settings(data_dir))
     child.send_signal(signal.SIGINT)
     await asyncio.wait_for(child.wait(), 60)
+    assert processes_using(data_dir) == []
+
+
+async def test_servers_left_by_a_killed_command_are_taken_over_and_stopped(tmp_path: Path):
+    """SIGKILL gives no chance to clean up; the next command on the same data dir must still
+    start (not fail on busy ports) and leave nothing behind when it ends."""
+    data_dir = (tmp_path / "accord").resolve()
+    settings = embedded_settings(data_dir)
+    child = await start_child(data_dir, settings)
+    child.kill()
+    await child.wait()
+    assert processes_using(data_dir), "the servers outlive a killed command"
+
+    async with embedded_services(settings) as services:
+        client = await connect_temporal(services.temporal_address, "default", settings=settings)
+        assert await client.count_workflows() is not None
     assert processes_using(data_dir) == []
