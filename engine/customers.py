@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,13 @@ from rapidfuzz.process import cpdist
 
 from engine.config import CustomerWeights
 from engine.frames import Frames
-from engine.names import name_similarity, normalize_email, normalize_name, normalize_phone
+from engine.names import (
+    first_names_differ,
+    name_similarity,
+    normalize_email,
+    normalize_name,
+    normalize_phone,
+)
 from engine.outcome import CustomerCluster
 from models.records import SourceRef
 
@@ -42,12 +49,22 @@ class Resolution:
         return self.of_email.get(normalize_email(email), "")
 
 
+def _each_unique(values: pd.Series, fn) -> np.ndarray:
+    """`fn` applied once per distinct value (names and mailboxes repeat a lot)."""
+    codes, uniques = pd.factorize(values.fillna(""))
+    return (
+        np.array([fn(u) for u in uniques.tolist()], dtype=object)[codes]
+        if len(uniques)
+        else np.array([], dtype=object)
+    )
+
+
 def customer_profiles(frames: Frames) -> pd.DataFrame:
     """One row per customer identity: member key, display name, email, phone (normalized)."""
     parts = []
     c = frames.customers
     if not c.empty:
-        names = [n or co for n, co in zip(c["name"], c["company"], strict=True)]
+        names = [n or co for n, co in zip(c["name"].tolist(), c["company"].tolist(), strict=True)]
         parts.append(
             pd.DataFrame(
                 {"member": c["key"], "display": names, "email": c["email"], "phone": c["phone"]}
@@ -70,9 +87,9 @@ def customer_profiles(frames: Frames) -> pd.DataFrame:
         return pd.DataFrame(columns=["member", "display", "email", "phone", "name"])
     profiles = pd.concat(parts, ignore_index=True).sort_values("member", kind="stable")
     profiles = profiles.drop_duplicates("member").reset_index(drop=True)
-    profiles["email"] = [normalize_email(e) for e in profiles["email"]]
-    profiles["phone"] = [normalize_phone(p) for p in profiles["phone"]]
-    profiles["name"] = [normalize_name(n) for n in profiles["display"]]
+    profiles["email"] = _each_unique(profiles["email"], normalize_email)
+    profiles["phone"] = _each_unique(profiles["phone"], normalize_phone)
+    profiles["name"] = _each_unique(profiles["display"], normalize_name)
     return profiles
 
 
@@ -118,7 +135,10 @@ def score_pairs(
     )
     both_named = (name[a] != "") & (name[b] != "")
     score = weights.email * same_email + weights.phone * same_phone + weights.name * similarity
-    conflict = both_named & (similarity < weights.name_conflict_below)
+    other_first = np.array(
+        [first_names_differ(x, y) for x, y in zip(name[a], name[b], strict=True)], dtype=bool
+    )
+    conflict = both_named & ((similarity < weights.name_conflict_below) | other_first)
     linked = (np.round(score, 9) >= weights.threshold) & ~conflict
     return pairs.assign(
         score=score,
@@ -147,38 +167,24 @@ class _UnionFind:
             self.parent[max(rx, ry)] = min(rx, ry)
 
 
+def _member_ref(frames: Frames, key: str) -> SourceRef:
+    """The member's own SourceRef (a record's, or a Stripe customer named by a charge)."""
+    record = frames.records.get(key)
+    return record.ref if record is not None else SourceRef.parse(key)
+
+
 def new_canonical_id(first_member: str) -> str:
     return "cust_" + hashlib.sha256(first_member.encode()).hexdigest()[:16]
 
 
-def _display_name(group: pd.DataFrame) -> str | None:
-    ranked = sorted(
-        (SOURCE_RANK.get(m.split(":", 1)[0], 9), m, d)
-        for m, d in zip(group["member"], group["display"], strict=True)
-        if d
-    )
-    return ranked[0][2] if ranked else None
-
-
-def _assign_ids(groups: list[pd.DataFrame], identity: dict[str, str]) -> list[str]:
-    taken: set[str] = set()
-    ids = []
-    for group in groups:
-        earlier = sorted({identity[m] for m in group["member"] if m in identity} - taken)
-        chosen = earlier[0] if earlier else new_canonical_id(group["member"].iloc[0])
-        taken.add(chosen)
-        ids.append(chosen)
-    return ids
-
-
 def _explanations(
-    scored: pd.DataFrame, forest: _UnionFind, weights: CustomerWeights
+    scored: pd.DataFrame, roots: np.ndarray, weights: CustomerWeights
 ) -> dict[int, str]:
     """Per cluster root: the weakest link that still holds the cluster together."""
     linked = scored[scored["linked"]]
     if linked.empty:
         return {}
-    linked = linked.assign(root=[forest.find(int(a)) for a in linked["p_a"]])
+    linked = linked.assign(root=roots[linked["p_a"].to_numpy()])
     weakest = linked.sort_values(["root", "score", "p_a", "p_b"]).drop_duplicates("root")
     return {
         int(row.root): (
@@ -187,6 +193,61 @@ def _explanations(
         )
         for row in weakest.itertuples(index=False)
     }
+
+
+def _canonical_ids(profiles: pd.DataFrame, identity: dict[str, str]) -> dict[int, str]:
+    """Per root (in order of its first member): its earliest known id not already kept by an
+    earlier cluster, else a new id from its first member."""
+    firsts = profiles.drop_duplicates("root")  # profiles are sorted by member
+    known = profiles.assign(old=profiles["member"].map(identity)).dropna(subset=["old"])
+    earlier = known.sort_values(["root", "old"]).groupby("root")["old"].agg(list).to_dict()
+    taken: set[str] = set()
+    ids = {}
+    for root, member in zip(firsts["root"].tolist(), firsts["member"].tolist(), strict=True):
+        chosen = next((old for old in earlier.get(root, []) if old not in taken), None)
+        ids[root] = chosen or new_canonical_id(member)
+        taken.add(ids[root])
+    return ids
+
+
+def _display_names(profiles: pd.DataFrame) -> dict[int, str]:
+    named = profiles[profiles["display"] != ""]
+    rank = [SOURCE_RANK.get(m.split(":", 1)[0], 9) for m in named["member"].tolist()]
+    best = named.assign(rank=rank).sort_values(["root", "rank", "member"]).drop_duplicates("root")
+    return dict(zip(best["root"].tolist(), best["display"].tolist(), strict=True))
+
+
+def _clusters(profiles: pd.DataFrame, scored, weights, identity, frames: Frames) -> Resolution:
+    ids = _canonical_ids(profiles, identity)
+    names = _display_names(profiles)
+    why = _explanations(scored, profiles.attrs["roots"], weights)
+    ordered = profiles.sort_values(["root", "member"], kind="stable")
+    roots = ordered["root"].to_numpy()
+    bounds = [0, *(np.flatnonzero(np.diff(roots)) + 1).tolist(), len(roots)]
+    members = ordered["member"].tolist()
+    emails = ordered["email"].tolist()
+    clusters, owners = [], {}
+    for start, end in pairwise(bounds):
+        root = int(roots[start])
+        cid = ids[root]
+        found = sorted({e for e in emails[start:end] if e})
+        clusters.append(
+            CustomerCluster(
+                cid,
+                names.get(root),
+                [_member_ref(frames, k) for k in members[start:end]],
+                found,
+                why.get(root, "one identity (its records agree exactly)"),
+            )
+        )
+        for e in found:
+            owners.setdefault(e, set()).add(cid)
+    clusters.sort(key=lambda c: c.members[0].key)
+    of_member = dict(
+        zip(profiles["member"].tolist(), profiles["root"].map(ids).tolist(), strict=True)
+    )
+    of_email = {e: next(iter(c)) for e, c in owners.items() if len(c) == 1}
+    return Resolution(clusters, of_member, of_email)
 
 
 def resolve_customers(
@@ -198,25 +259,14 @@ def resolve_customers(
         return Resolution([], {}, {})
     signature = profiles["email"] + "\x1f" + profiles["phone"] + "\x1f" + profiles["name"]
     codes, uniques = pd.factorize(signature, sort=True)
-    unique = pd.DataFrame([u.split("\x1f") for u in uniques], columns=["email", "phone", "name"])
+    unique = pd.DataFrame(
+        [u.split("\x1f") for u in uniques.tolist()], columns=["email", "phone", "name"]
+    )
     scored = score_pairs(unique, candidate_pairs(unique, weights), weights)
     forest = _UnionFind(len(unique))
     for a, b in scored.loc[scored["linked"], ["p_a", "p_b"]].itertuples(index=False):
         forest.union(int(a), int(b))
-    profiles["root"] = [forest.find(int(c)) for c in codes]
-    groups = [g for _, g in profiles.groupby("root", sort=False)]
-    groups.sort(key=lambda g: g["member"].iloc[0])
-    ids = _assign_ids(groups, identity)
-    explanations = _explanations(scored, forest, weights)
-    clusters, of_member = [], {}
-    email_owner: dict[str, set[str]] = {}
-    for cid, group in zip(ids, groups, strict=True):
-        members = [SourceRef.parse(m) for m in group["member"]]
-        emails = sorted({e for e in group["email"] if e})
-        why = explanations.get(int(group["root"].iloc[0]), "a single identity")
-        clusters.append(CustomerCluster(cid, _display_name(group), members, emails, why))
-        of_member.update(dict.fromkeys(group["member"], cid))
-        for e in emails:
-            email_owner.setdefault(e, set()).add(cid)
-    of_email = {e: next(iter(c)) for e, c in email_owner.items() if len(c) == 1}
-    return Resolution(clusters, of_member, of_email)
+    roots = np.array([forest.find(i) for i in range(len(unique))], dtype=np.int64)
+    profiles["root"] = roots[codes]
+    profiles.attrs["roots"] = roots
+    return _clusters(profiles, scored, weights, identity, frames)

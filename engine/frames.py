@@ -95,8 +95,11 @@ def _number_int(number: str) -> int:
     return int(digits) if digits.isdigit() and len(digits) < 18 else -1
 
 
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
 def _common(r: CanonicalRecord) -> dict[str, Any]:
-    return {"key": r.ref.key, "id": r.ref.id, "status": r.status.value}
+    return {"key": r.ref.key, "id": r.ref.id, "status": str(r.status)}
 
 
 def _order(r: Order) -> dict[str, Any]:
@@ -324,18 +327,17 @@ def build_frames(records: Iterable[CanonicalRecord]) -> Frames:
     """
     latest: dict[str, CanonicalRecord] = {}
     for record in records:
-        seen = latest.get(record.ref.key)
-        if seen is None or (record.updated_at or datetime.min.replace(tzinfo=UTC)) >= (
-            seen.updated_at or datetime.min.replace(tzinfo=UTC)
-        ):
-            latest[record.ref.key] = record
+        key = record.ref.key
+        seen = latest.get(key)
+        if seen is None or (record.updated_at or _NEVER) >= (seen.updated_at or _NEVER):
+            latest[key] = record
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in FRAME_NAMES}
     for key in sorted(latest):
         record = latest[key]
         spec = SPECS.get(type(record))
         if spec is None:
             continue
-        row = _common(record)
+        row = {"key": key, "id": record.ref.id, "status": str(record.status)}
         if spec.money:
             row.update(_money(record))
         row.update(spec.columns(record))

@@ -15,6 +15,7 @@ from rapidfuzz import fuzz
 
 _NOT_WORD = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
+_NOT_DIGIT = re.compile(r"\D+")
 HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam"}
 COMPANY_SUFFIXES = {
     "llc",
@@ -83,13 +84,15 @@ def normalize_email(raw: str | None) -> str:
 
 def normalize_phone(raw: str | None) -> str:
     """The last ten digits, or "" when there are fewer than ten."""
-    digits = "".join(ch for ch in (raw or "") if ch.isdigit())
+    digits = _NOT_DIGIT.sub("", raw or "")
     return digits[-10:] if len(digits) >= 10 else ""
 
 
 def fold(text: str | None) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    plain = (text or "").lower()
+    if not plain.isascii():
+        decomposed = unicodedata.normalize("NFKD", plain)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _SPACES.sub(" ", _NOT_WORD.sub(" ", plain)).strip()
 
 
@@ -120,6 +123,16 @@ def name_similarity(a: str, b: str) -> float:
         if min(len(ta[0]), len(tb[0])) == 1 or ta[0].startswith(tb[0]) or tb[0].startswith(ta[0]):
             score = max(score, 0.9)
     return score
+
+
+def first_names_differ(a: str, b: str) -> bool:
+    """Two normalized personal names whose first names are different people's
+    ('maria garcia' / 'pedro garcia'); an initial or a shortening ('j', 'jon') does not differ."""
+    ta, tb = a.split(), b.split()
+    if len(ta) < 2 or len(tb) < 2:
+        return False
+    x, y = ta[0], tb[0]
+    return not (x == y or x.startswith(y) or y.startswith(x))
 
 
 def _abbreviates(short: str, full: str) -> bool:
