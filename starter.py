@@ -180,30 +180,38 @@ def demo(
     seed: Annotated[int, typer.Option(help="seed of the generated business")] = 7,
     orders: Annotated[int, typer.Option(help="storefront orders in the month")] = 150,
     month: Annotated[str, typer.Option(help="the month to generate, YYYY-MM")] = "2026-10",
+    recorded: Annotated[
+        bool, typer.Option("--recorded", help="replay recorded pages instead of the live sandbox")
+    ] = False,
 ) -> None:
-    """Generate a realistic month for a small shop and reconcile it end to end."""
+    """Generate a realistic month for a small shop and reconcile it end to end: live, through
+    the vendors' SDKs against the loopback sandbox (or from recorded pages with --recorded)."""
     from sandbox.generator import generate, write_recorded
 
     settings = get_settings()
-    first = date.fromisoformat(f"{month}-01")
-    data = generate(seed=seed, month=first, orders=orders)
+    data = generate(seed=seed, month=date.fromisoformat(f"{month}-01"), orders=orders)
     folder = settings.data_dir / "demo" / f"{month}-seed{seed}-orders{orders}"
-    shutil.rmtree(folder, ignore_errors=True)  # pages of an older generator must not linger
-    write_recorded(data, folder)
-    expected = json.loads((folder / "expected.json").read_text())
-    console.print(
-        f"Generated {month} for seed {seed}: {orders} orders, "
-        f"{len(expected.get('discrepancies', []))} planted discrepancies → {folder}"
-    )
-    window = data.window
-    request = ReconcileInput(
-        window=window,
-        source_dir=str(folder.resolve()),
-        overlap=settings.window_overlap,
-        report_path=str((settings.data_dir / "reports" / f"demo-{month}.json").resolve()),
-    )
-    summary, url = asyncio.run(run_reconciliation(settings, request))
+    write_recorded(data, folder)  # the planted truth (expected.json), and the pages for --recorded
+    planted = json.loads((folder / "expected.json").read_text())["discrepancies"]
+    console.print(f"Generated {month} for seed {seed}: {orders} orders, {len(planted)} planted discrepancies")
+    report = str((settings.data_dir / "reports" / f"demo-{month}.json").resolve())
+    request = ReconcileInput(window=data.window, overlap=settings.window_overlap, report_path=report)
+    if recorded:
+        request = request.model_copy(update={"source_dir": str(folder.resolve())})
+        summary, url = asyncio.run(run_reconciliation(settings, request))
+    else:
+        summary, url = asyncio.run(reconcile_against_sandbox(data, request))
     print_summary(summary, url)
+
+
+async def reconcile_against_sandbox(data, request: ReconcileInput) -> tuple[RunSummary, str]:
+    """Serve the month from the loopback vendor APIs and reconcile it through the live path."""
+    from sandbox.servers import run_sandbox
+
+    async with run_sandbox(data) as sb:
+        console.print("Vendor sandbox: " + ", ".join(f"{k} {v}" for k, v in sorted(sb.urls.items())), soft_wrap=True)
+        settings = Settings(**{key.lower(): value for key, value in sb.env().items()})
+        return await run_reconciliation(settings, request)
 
 
 @app.command()

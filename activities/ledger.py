@@ -144,17 +144,20 @@ class LedgerActivities:
         """Write the report file and close the run; returns the summary the workflow shows."""
         async with self.sessions.begin() as session:
             report = await build_report(session, request.run_id, self.settings)
-            if request.report_path:
-                path = Path(request.report_path)
-                await asyncio.to_thread(_write_json, path, report.model_dump(mode="json"))
+            path = Path(request.report_path or self._default_report_path(report.workflow_id))
+            await asyncio.to_thread(_write_json, path, report.model_dump(mode="json"))
             await results.finish_run(
                 session,
                 request.run_id,
                 status=request.status,
                 summary=report.summary,
-                report_path=request.report_path,
+                report_path=str(path),
             )
-        return RunSummary(run_id=request.run_id, report_path=request.report_path)
+        return RunSummary(run_id=request.run_id, report_path=str(path))
+
+    def _default_report_path(self, workflow_id: str) -> Path:
+        """Scheduled runs name no report: it goes beside the others, named for the run."""
+        return (self.settings.data_dir / "reports" / f"{workflow_id}.json").resolve()
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -32,11 +32,32 @@ from models.records import (
 from models.results import Discrepancy, DiscrepancyField, Severity
 from runtime.settings import Settings
 
+# Where the missing counterpart of an existence finding would have come from.
+COUNTERPART_SOURCES: dict[tuple[str, str, str], set[str]] = {
+    ("shopify", "order", "no_invoice"): {"quickbooks"},
+    ("shopify", "order", "no_charge"): {"stripe"},
+    ("stripe", "charge", ""): {"shopify"},
+    ("stripe", "payout", ""): {"plaid"},
+    ("plaid", "transaction", ""): {"stripe", "quickbooks"},
+    ("quickbooks", "Payment", ""): {"plaid"},
+}
+
+
+def unverifiable(d: Discrepancy, unavailable: set[str]) -> bool:
+    """An existence finding whose counterpart's source could not be read in this run: a
+    vendor outage must not turn every order into a 'missing invoice'."""
+    if d.field != DiscrepancyField.EXISTENCE or d.discriminator == "ambiguous" or not unavailable:
+        return False
+    first = d.records[0]
+    needs = COUNTERPART_SOURCES.get((first.source.value, first.type, d.discriminator), set(Source))
+    return bool(needs & unavailable)
+
 
 @dataclass
 class RunScope:
     run_id: int
     window: Window
+    unavailable: set[str]
     check_window: Window
     records: list[CanonicalRecord]
     frames: Any
@@ -102,12 +123,20 @@ async def load_scope(session: AsyncSession, run_id: int, settings: Settings) -> 
     return RunScope(
         run_id=run_id,
         window=window,
+        unavailable=set(run.sources) - await _fetched_sources(session, run_id),
         check_window=check_window,
         records=records,
         frames=engine.build_frames(records),
         identity=await results.load_identity(session),
         dates={r.ref.key: d for r in records if (d := canonical.occurred_on(r)) is not None},
     )
+
+
+async def _fetched_sources(session: AsyncSession, run_id: int) -> set[str]:
+    rows = await session.execute(
+        select(Batch.source).where(Batch.run_id == run_id, Batch.status == "done")
+    )
+    return set(rows.scalars())
 
 
 def dump_outcome(outcome: engine.MatchOutcome) -> dict[str, Any]:
@@ -201,7 +230,10 @@ async def findings_for_run(
     session: AsyncSession, scope: RunScope, found: Sequence[Discrepancy], settings: Settings
 ) -> tuple[list[Finding], set[str]]:
     """This run's findings with their anchor dates, and the ids of open ones it re-checked."""
-    everything = [*found, *await input_problems(session, scope.run_id, settings)]
+    everything = [
+        *(d for d in found if not unverifiable(d, scope.unavailable)),
+        *await input_problems(session, scope.run_id, settings),
+    ]
     findings = {}
     for d in everything:
         days = [scope.dates[r.key] for r in d.records if r.key in scope.dates]
@@ -211,7 +243,10 @@ async def findings_for_run(
         row.id
         for row in await results.open_discrepancies(session, or_resolved_in_run=scope.run_id)
         if row.field == DiscrepancyField.INPUT.value
-        or row.anchor_on is None
-        or row.anchor_on >= start
+        or (
+            row.anchor_on is not None
+            and row.anchor_on >= start
+            and not (scope.unavailable and row.field == DiscrepancyField.EXISTENCE.value)
+        )
     }
     return list(findings.values()), rechecked

@@ -48,7 +48,7 @@ class Run(Base):
     as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sources: Mapped[list[Any]] = mapped_column(JSONB)
     source_dir: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="running")
+    status: Mapped[str] = mapped_column(String(40), default="running")
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     staged_findings: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     report_path: Mapped[str | None] = mapped_column(Text)

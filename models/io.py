@@ -49,6 +49,7 @@ class ReconcileInput(BaseModel):
 
     window: Window | None = None
     period: timedelta = timedelta(days=1)
+    time_zone: str = "UTC"  # a scheduled period is measured in local time (25 h across DST)
     sources: list[Source] = Field(default_factory=lambda: list(Source))
     source_dir: str | None = None  # recorded pages; None means the live connectors
     overlap: timedelta = timedelta(hours=48)

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         }
     )
 
+    # Schedules (`python starter.py schedule ...`)
+    schedule_id: str = "accord-nightly"
+    schedule_cron: str | None = None  # None: nightly at 00:00 in schedule_time_zone
+    schedule_interval: timedelta | None = None
+    schedule_time_zone: str = "UTC"
+    schedule_catchup_window: timedelta = timedelta(days=1)
+
     # Vendors (the sandbox prints values for these; production sets the real ones)
     plaid_client_id: str | None = None
     plaid_secret: SecretStr | None = None

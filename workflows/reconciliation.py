@@ -7,7 +7,8 @@ and counts, so the history of a run over a million records is as small as one ov
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -160,7 +161,9 @@ class ReconciliationWorkflow:
                 type="ConfigurationError",
                 non_retryable=True,
             )
-        return Window(start=scheduled - request.period, end=scheduled, as_of=scheduled)
+        local = scheduled.astimezone(ZoneInfo(request.time_zone))
+        start = (local - request.period).astimezone(UTC)  # wall-clock arithmetic: DST-safe
+        return Window(start=start, end=scheduled, as_of=scheduled)
 
     async def _fetch(
         self, run_id: int, source: Source, request: ReconcileInput, window: Window

@@ -37,7 +37,7 @@ def upgrade() -> None:
         sa.Column("as_of", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sources", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("source_dir", sa.Text(), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=40), nullable=False),
         sa.Column("summary", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("staged_findings", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
         sa.Column("report_path", sa.Text(), nullable=True),
