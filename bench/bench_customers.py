@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import sys
 import time
 from collections import Counter
@@ -108,6 +109,9 @@ def run(people: int) -> None:
         f"  {len(resolution.clusters):,} clusters for {people:,} people; "
         f"precision {precision:.4f}, recall {recall:.4f} (pairwise)"
     )
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory (max RSS of this process): {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ measured in the same run at a size the baseline can finish, plus its quadratic e
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -88,6 +89,9 @@ def run(n: int, small: int = 3_000) -> None:
         f"  baseline extrapolated to {n:,} (quadratic): {(base_key + base_win) * scale / 3600:.1f} h "
         f"vs {key_s + win_s:.2f} s: {(base_key + base_win) * scale / (key_s + win_s):,.0f}x"
     )
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory (max RSS of this process): {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -92,7 +92,9 @@ class EngineConfig(BaseModel):
     bill_days: int = 5
     near_miss_max_difference: Decimal = Decimal("5.00")
     payer_threshold: float = 0.8
-    subset_sum_budget: int = 2_000_000_000  # bit-operations (items x cents) before giving up
+    # Work (items x target cents, in bits) before a subset sum gives up as "too many candidates";
+    # it also bounds memory: the per-item bitsets kept for the read-back are at most budget/8 bytes.
+    subset_sum_budget: int = 250_000_000
     subset_sum_max_candidates: int = 200
     timing_grace: timedelta = timedelta(days=3)
     severities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))

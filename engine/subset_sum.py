@@ -3,8 +3,9 @@
 Which of a customer's open invoices does one deposit pay? The reachable sums are a bitset (a
 Python integer, bit s set when some subset sums to s), grown one invoice at a time; a second
 bitset marks sums reachable in two or more ways, so a deposit that two different subsets fit is
-known to be ambiguous instead of guessed. Work is `items × (target + 1)` bit operations; over
-`budget` the search is not attempted ("unsearched"), so 200 candidates end with a clear outcome.
+known to be ambiguous instead of guessed (as soon as it is: more items only add ways). Work is
+`items × (target + 1)` bit operations; a search that would pass `budget` before it is decided
+stops as "unsearched", so 200 candidates end with a clear outcome and bounded memory.
 
 >>> exact_subset([500, 700, 1200], 1200).status
 'ambiguous'
@@ -45,18 +46,21 @@ def exact_subset(amounts: list[int], target: int, budget: int = 250_000_000) -> 
     """Which items (positive integers) sum exactly to `target`: unique, none, ambiguous or unsearched."""
     usable = [i for i, a in enumerate(amounts) if 0 < a <= target]
     values = [amounts[i] for i in usable]
-    work = len(values) * (target + 1)
     if target <= 0 or sum(values) < target:
         return SubsetResult("none", work=0)
-    if work > budget:
-        return SubsetResult("unsearched", work=work)
     mask = (1 << (target + 1)) - 1
     one, two, prefixes = 1, 0, []
     for w in values:
+        if (len(prefixes) + 1) * (target + 1) > budget:
+            return SubsetResult("unsearched", work=len(values) * (target + 1))
         prefixes.append(one)
         shifted = (one << w) & mask
         two |= ((two << w) & mask) | (one & shifted)
         one |= shifted
+        if (two >> target) & 1:  # more items only add ways: ambiguous already
+            break
+    work = len(prefixes) * (target + 1)
+    values = values[: len(prefixes)]
     if not (one >> target) & 1:
         return SubsetResult("none", work=work)
     first = [usable[i] for i in _walk(values, prefixes, target, prefer_take=False)]
