@@ -32,15 +32,16 @@ class VendorData:
     quickbooks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def stripe_objects(per_day: int = 6) -> VendorData:
-    """`per_day` charges a day (every fifth refunded), their balance transactions, and one
-    payout a day of the previous day's transactions, arriving two days later."""
+def stripe_objects(per_day: int = 6, payout_every: int = 1) -> VendorData:
+    """`per_day` charges a day (every fifth refunded), their balance transactions, and every
+    `payout_every` days a payout of the transactions since the last one, arriving two days
+    later."""
     data = VendorData(
         stripe={"charges": [], "refunds": [], "balance_transactions": [], "payouts": []}
     )
+    members: list[str] = []
     for day in range(DAYS):
         moment = FIRST + timedelta(days=day, hours=9)
-        members = []
         for n in range(per_day):
             created = moment + timedelta(minutes=7 * n)
             charge_id, txn_id = f"ch_{day:02d}{n:02d}", f"txn_ch_{day:02d}{n:02d}"
@@ -53,10 +54,11 @@ def stripe_objects(per_day: int = 6) -> VendorData:
                 data.stripe["refunds"].append(_refund(refund_id, charge_id, rtxn, later))
                 data.stripe["balance_transactions"].append(_txn(rtxn, refund_id, "refund", later))
                 members.append(rtxn)
-        payout_id = f"po_{day:02d}"
-        created = moment + timedelta(days=1)
-        data.stripe["payouts"].append(_payout(payout_id, created, created + timedelta(days=2)))
-        data.stripe_payout_members[payout_id] = members
+        if day % payout_every == payout_every - 1:
+            payout_id = f"po_{day:02d}"
+            created = moment + timedelta(days=1)
+            data.stripe["payouts"].append(_payout(payout_id, created, created + timedelta(days=2)))
+            data.stripe_payout_members[payout_id], members = members, []
     return data
 
 

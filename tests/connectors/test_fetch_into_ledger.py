@@ -22,7 +22,7 @@ from sandbox.servers import run_sandbox
 from .conftest import fetch_input, sandbox_settings
 from .connector_data import in_range, plaid_transactions, stripe_objects
 
-STRIPE = stripe_objects(per_day=3)
+STRIPE = stripe_objects(per_day=3, payout_every=3)
 PLAID = plaid_transactions(count=700)
 OCT_20 = datetime(2026, 10, 20, tzinfo=UTC)
 OCT_15 = datetime(2026, 10, 15, tzinfo=UTC)

@@ -22,7 +22,7 @@ from .connector_data import stripe_objects
 from .fetch_workflow import FetchOnceWorkflow
 from .memory_ingestor import MemoryIngestor
 
-DATA = stripe_objects(per_day=3)
+DATA = stripe_objects(per_day=3, payout_every=3)
 
 
 async def run_fetch(client: Client, activities: StripeActivities) -> FetchResult:

@@ -17,7 +17,7 @@ from .conftest import fetch_input, sandbox_settings
 from .connector_data import in_range, stripe_objects
 from .memory_ingestor import MemoryIngestor
 
-DATA = stripe_objects()
+DATA = stripe_objects(per_day=4, payout_every=2)
 
 
 def expected(resource: str, field: str = "created") -> set[str]:
