@@ -15,6 +15,7 @@ from __future__ import annotations
 from engine.compare_orders import compare_order_invoice, compare_totals
 from engine.composition import compare_composition
 from engine.config import EngineConfig
+from engine.customers import resolve_customers
 from engine.frames import Frames
 from engine.names import normalize_email
 from engine.outcome import MatchOutcome
@@ -45,10 +46,15 @@ def _in_window(record, window: Window) -> bool:
     return any(m is not None and start <= m < end for m in moments)
 
 
-def _people(outcome: MatchOutcome) -> tuple[dict[str, str], dict[str, str]]:
+def _people(
+    outcome: MatchOutcome, frames: Frames, config: EngineConfig
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Who is who: the outcome's clusters, or (for an outcome rebuilt without them) resolved
+    again here; only whether two records share a cluster matters to the comparison."""
     of_member: dict[str, str] = {}
     owners: dict[str, set[str]] = {}
-    for cluster in outcome.customers:
+    clusters = outcome.customers or resolve_customers(frames, config.customers, {}).clusters
+    for cluster in clusters:
         for ref in cluster.members:
             of_member[ref.key] = cluster.canonical_id
         for email in cluster.emails:
@@ -68,7 +74,7 @@ def _charges_by_order(outcome: MatchOutcome, frames: Frames) -> dict[str, Charge
     found = {}
     for m in outcome.matches:
         if m.kind == MatchKind.CHARGE_ORDER:
-            charge, order = (frames.records.get(r.key) for r in m.records)
+            charge, order = (frames.get(r.key) for r in m.records)
             if isinstance(charge, Charge) and isinstance(order, Order):
                 found[order.ref.key] = charge
     return found
@@ -77,7 +83,7 @@ def _charges_by_order(outcome: MatchOutcome, frames: Frames) -> dict[str, Charge
 def _compare_one(
     m: Match, frames: Frames, config: EngineConfig, charges, people
 ) -> list[Discrepancy]:
-    records = [frames.records.get(r.key) for r in m.records]
+    records = [frames.get(r.key) for r in m.records]
     if m.kind == MatchKind.ORDER_INVOICE and None not in records:
         order, invoice = records
         who = (_customer_of(order, people), _customer_of(invoice, people))
@@ -104,10 +110,10 @@ def compare(
     >>> findings = compare(frames, match(frames, window, config, {}), window, config)
     """
     charges = _charges_by_order(outcome, frames)
-    people = _people(outcome)
+    people = _people(outcome, frames, config)
     found: dict[str, Discrepancy] = {}
     for m in sorted(outcome.matches, key=lambda m: (m.kind.value, m.id)):
-        first = frames.records.get(m.records[0].key)
+        first = frames.get(m.records[0].key)
         if first is None or not _in_window(first, window):
             continue
         for d in _compare_one(m, frames, config, charges, people):

@@ -29,8 +29,8 @@ def _likely(gap: Decimal, parts) -> str:
 
 
 def compare_composition(m: Match, frames: Frames, config: EngineConfig) -> list[Discrepancy]:
-    payout = frames.records.get(m.records[0].key)
-    parts = [frames.records[r.key] for r in m.records[1:] if r.key in frames.records]
+    payout = frames.get(m.records[0].key)
+    parts = [frames.record(r.key) for r in m.records[1:] if r.key in frames.records]
     if payout is None or not parts:
         return []
     net = net_of(parts)

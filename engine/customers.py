@@ -226,7 +226,8 @@ def _clusters(profiles: pd.DataFrame, scored, weights, identity, frames: Frames)
     bounds = [0, *(np.flatnonzero(np.diff(roots)) + 1).tolist(), len(roots)]
     members = ordered["member"].tolist()
     emails = ordered["email"].tolist()
-    clusters, owners = [], {}
+    clusters: list[CustomerCluster] = []
+    owners: dict[str, set[str]] = {}
     for start, end in pairwise(bounds):
         root = int(roots[start])
         cid = ids[root]

@@ -14,6 +14,7 @@ directly (`deposit_payment`, `payment_invoices`, `deposit_invoices`).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pandas as pd
 
@@ -147,7 +148,9 @@ def _ambiguous(deposit, candidates: pd.DataFrame, why: str, config: EngineConfig
     )
 
 
-def _by_subset(deposit, invoices: pd.DataFrame, cid: str, config: EngineConfig):
+def _by_subset(
+    deposit: Any, invoices: pd.DataFrame, cid: str, config: EngineConfig
+) -> tuple[Match | None, Discrepancy | None]:
     pool = invoices[
         (invoices["cust"] == cid)
         & (invoices["currency"] == deposit.currency)
@@ -202,11 +205,15 @@ def _by_subset(deposit, invoices: pd.DataFrame, cid: str, config: EngineConfig):
 def deposit_invoices(
     frames: Frames, config: EngineConfig, people: Resolution, free: pd.DataFrame, taken: set[str]
 ):
-    matches, ambiguous = [], []
+    matches: list[Match] = []
+    ambiguous: list[Discrepancy] = []
     invoices = _open_invoices(frames, taken, people)
     if invoices.empty:
         return matches, ambiguous
-    names = {c: n for c, n in customer_names(frames, people).items() if c in set(invoices["cust"])}
+    owing = set(invoices["cust"].tolist())
+    names = {c: n for c, n in customer_names(frames, people).items() if c in owing}
+    found: Match | None
+    problem: Discrepancy | None
     for deposit in free.sort_values(["day", "key"]).itertuples(index=False):
         named = _by_reference(deposit, invoices)
         if not named.empty:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 import pandas as pd
@@ -136,6 +137,12 @@ def _candidates(frame: pd.DataFrame, check: Check, window: Window) -> pd.DataFra
     for column in check.window_columns:
         inside |= in_window(frame, column, window)
     return frame[inside & check.eligible(frame).to_numpy()]
+
+
+def _span(value: timedelta) -> str:
+    days, seconds = value.days, value.seconds
+    hours = f"{seconds // 3600} h" if seconds else ""
+    return " ".join(p for p in (f"{days} days" if days else "", hours) if p) or "0 h"
 
 
 def _finding(row, check: Check, pending: bool, config: EngineConfig, window: Window) -> Discrepancy:

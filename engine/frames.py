@@ -278,7 +278,7 @@ _BLANKS: dict[str, Any] = {
 }
 
 
-def _blank_row(cls: type, spec: _Spec) -> dict[str, Any]:
+def _blank_row(cls: Any, spec: _Spec) -> dict[str, Any]:
     """A row describing a blank record: the columns (and dtypes) of an empty frame."""
     values = {n: _BLANKS[n] for n, f in cls.model_fields.items() if f.is_required()}
     record = cls.model_construct(**values)
@@ -308,7 +308,11 @@ class Frames:
     records: dict[str, CanonicalRecord] = field(default_factory=dict)
 
     def record(self, key: str) -> Any:
+        """The record with this key, typed loosely: callers know its kind from the frame."""
         return self.records[key]
+
+    def get(self, key: str) -> Any:
+        return self.records.get(key)
 
 
 def _frame(rows: list[dict[str, Any]], cls: type, spec: _Spec) -> pd.DataFrame:

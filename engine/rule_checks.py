@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
@@ -87,7 +88,7 @@ def _holds(rule: Rule, row, frames: Frames) -> list[str] | None:
     return evidence
 
 
-def _hits(frames: Frames, rule: Rule, window: Window) -> Iterator[tuple[object, list[str]]]:
+def _hits(frames: Frames, rule: Rule, window: Window) -> Iterator[tuple[Any, list[str]]]:
     for row in _records(frames, rule, window).itertuples(index=False):
         evidence = _holds(rule, row, frames)
         if evidence is not None:

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from models.errors import ConfigurationError
 
@@ -80,6 +87,10 @@ class RuleWhen(BaseModel):
         return value
 
 
+VENDOR_KINDS = {"bill_payment", "bill"}
+CUSTOMER_KINDS = {"charge", "order", "invoice", "payment"}
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -88,6 +99,20 @@ class Rule(BaseModel):
     when: RuleWhen
     severity: SeverityName
     approvers: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _party_known(self) -> Rule:
+        """First-seen conditions need a record that names its vendor or customer."""
+        when = self.when
+        if when.vendor_first_seen_within_days is not None and when.kind not in VENDOR_KINDS:
+            raise ValueError(
+                f"vendor_first_seen_within_days needs kind in {sorted(VENDOR_KINDS)}, not {when.kind}"
+            )
+        if when.customer_first_seen_within_days is not None and when.kind not in CUSTOMER_KINDS:
+            raise ValueError(
+                f"customer_first_seen_within_days needs kind in {sorted(CUSTOMER_KINDS)}, not {when.kind}"
+            )
+        return self
 
 
 class RulesFile(BaseModel):

@@ -49,7 +49,8 @@ def exact_subset(amounts: list[int], target: int, budget: int = 250_000_000) -> 
     if target <= 0 or sum(values) < target:
         return SubsetResult("none", work=0)
     mask = (1 << (target + 1)) - 1
-    one, two, prefixes = 1, 0, []
+    one, two = 1, 0
+    prefixes: list[int] = []
     for w in values:
         if (len(prefixes) + 1) * (target + 1) > budget:
             return SubsetResult("unsearched", work=len(values) * (target + 1))

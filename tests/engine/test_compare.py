@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from engine import EngineConfig, build_frames, compare, match
+from engine import EngineConfig, MatchOutcome, build_frames, compare, match
 from models.records import CanonicalStatus, LineItem
 from models.results import DiscrepancyField, DiscrepancyStatus
 from tests.engine.builders import OCT, charge, customer, invoice, later, order, payout
@@ -125,3 +125,17 @@ def test_severities_come_from_the_config():
     assert (
         _by_field(_compare(records, config)[1])[DiscrepancyField.TOTAL].severity.value == "medium"
     )
+
+
+def test_an_outcome_rebuilt_without_its_clusters_still_compares_customers():
+    records = [
+        *ANN,
+        customer("quickbooks", "Q2", "Bob Stone", "bob@example.com"),
+        order("1001", "24.00"),
+        invoice("I1", "24.00", doc="SH-1001", customer="Q2"),
+    ]
+    config = EngineConfig()
+    frames = build_frames(records)
+    outcome = match(frames, OCT, config, {})
+    rebuilt = MatchOutcome(matches=outcome.matches, customers=[], discrepancies=[])
+    assert DiscrepancyField.CUSTOMER in _by_field(compare(frames, rebuilt, OCT, config))

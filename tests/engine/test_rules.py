@@ -87,3 +87,15 @@ def test_a_payment_over_1000_to_a_new_vendor_needs_the_cfo():
         "new_vendor_large_payment",
     )
     assert "first seen 9 day(s) before" in hit.explanation
+
+
+def test_a_first_seen_condition_on_a_record_without_a_party_is_refused(tmp_path):
+    path = _write(
+        tmp_path,
+        "rules:\n  - name: w\n    when: {kind: withdrawal, vendor_first_seen_within_days: 30}\n"
+        "    severity: high\n",
+    )
+    with pytest.raises(
+        ConfigurationError, match=r"rule 'w'.*vendor_first_seen_within_days needs kind"
+    ):
+        load_rules(path)
