@@ -16,6 +16,7 @@ import resource
 import sys
 import time
 from collections import Counter
+from difflib import SequenceMatcher
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -90,6 +91,36 @@ def score(clusters, truth: dict[str, int]) -> tuple[float, float]:
     return tp / max(_pairs(found.values()), 1), tp / max(_pairs(true.values()), 1)
 
 
+def baseline(records: list[Customer], weights: CustomerWeights) -> int:
+    """The obvious way: score every pair (difflib for names), link at the threshold."""
+    linked = 0
+    for i, a in enumerate(records):
+        for b in records[i + 1 :]:
+            score = weights.email * (
+                (a.email or "").strip().lower() == (b.email or "").strip().lower()
+            )
+            score += weights.phone * (bool(a.phone) and a.phone == b.phone)
+            ratio = SequenceMatcher(None, (a.name or "").lower(), (b.name or "").lower()).ratio()
+            linked += score + weights.name * ratio >= weights.threshold
+    return linked
+
+
+def compare_with_baseline(people: int, full_seconds: float, full_records: int) -> None:
+    records, _ = generate(people, seed=9)
+    start = time.perf_counter()
+    resolve_customers(build_frames(records), CustomerWeights(), {})
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    baseline(records, CustomerWeights())
+    theirs = time.perf_counter() - start
+    scale = (full_records / len(records)) ** 2
+    print(
+        f"  baseline (all pairs, difflib) at {len(records):,} records: {theirs:.2f} s vs ours {ours:.2f} s: "
+        f"{theirs / ours:.1f}x; extrapolated to {full_records:,}: {theirs * scale / 3600:.1f} h vs "
+        f"{full_seconds:.1f} s ({theirs * scale / full_seconds:,.0f}x)"
+    )
+
+
 def run(people: int) -> None:
     records, truth = generate(people)
     print(
@@ -109,6 +140,7 @@ def run(people: int) -> None:
         f"  {len(resolution.clusters):,} clusters for {people:,} people; "
         f"precision {precision:.4f}, recall {recall:.4f} (pairwise)"
     )
+    compare_with_baseline(250, wall, len(records))
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory (max RSS of this process): {peak:.0f} MB")
