@@ -99,28 +99,15 @@ async def save_page(
 async def _latest_versions(
     session: AsyncSession, source: str, keys: Sequence[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, str]]:
-    latest = (
-        select(
-            RawRecord.object_type,
-            RawRecord.vendor_id,
-            func.max(RawRecord.version).label("version"),
-        )
-        .where(RawRecord.source == source)
-        .where(tuple_(RawRecord.object_type, RawRecord.vendor_id).in_(keys))
-        .group_by(RawRecord.object_type, RawRecord.vendor_id)
-        .subquery()
-    )
+    """The newest (version, hash) of each key: one index scan, whatever the table statistics."""
     rows = await session.execute(
         select(
             RawRecord.object_type, RawRecord.vendor_id, RawRecord.version, RawRecord.content_hash
         )
-        .join(
-            latest,
-            (RawRecord.object_type == latest.c.object_type)
-            & (RawRecord.vendor_id == latest.c.vendor_id)
-            & (RawRecord.version == latest.c.version),
-        )
         .where(RawRecord.source == source)
+        .where(tuple_(RawRecord.object_type, RawRecord.vendor_id).in_(keys))
+        .order_by(RawRecord.object_type, RawRecord.vendor_id, RawRecord.version.desc())
+        .distinct(RawRecord.object_type, RawRecord.vendor_id)
     )
     return {(r.object_type, r.vendor_id): (r.version, r.content_hash) for r in rows}
 
