@@ -8,6 +8,7 @@ built, so this speaks the token endpoint directly (RFC 6749 §6, as Intuit docum
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -57,12 +58,17 @@ class QuickBooksAuth:
                 self.tokens = self.tokens.model_copy(update={"access_token": None})
 
     async def _stored_or_initial(self) -> OAuthTokens:
+        """The stored (rotated) tokens, unless QBO_REFRESH_TOKEN was set anew since they were
+        granted: reconnecting the company is how a person recovers from revoked tokens."""
         stored = await self.store.load()
-        if stored:
+        configured = (
+            _fingerprint(self.initial_refresh_token) if self.initial_refresh_token else None
+        )
+        if stored and (configured is None or stored.granted_from in (None, configured)):
             return stored
         if not self.initial_refresh_token:
             raise VendorAuthError(VENDOR, "no_refresh_token", "set QBO_REFRESH_TOKEN")
-        return OAuthTokens(refresh_token=self.initial_refresh_token)
+        return OAuthTokens(refresh_token=self.initial_refresh_token, granted_from=configured)
 
     async def _refresh(self, tokens: OAuthTokens) -> OAuthTokens:
         try:
@@ -75,6 +81,7 @@ class QuickBooksAuth:
             if _fresh(stored):
                 return stored
             fresh = await self._grant(stored.refresh_token)
+        fresh = fresh.model_copy(update={"granted_from": tokens.granted_from})
         await self.store.save(fresh)  # before first use: the old refresh token may be dead now
         return fresh
 
@@ -101,6 +108,10 @@ class QuickBooksAuth:
             refresh_token=body.get("refresh_token") or refresh_token,
             access_expires_at=expires,
         )
+
+
+def _fingerprint(refresh_token: str) -> str:
+    return hashlib.sha256(refresh_token.encode()).hexdigest()[:16]
 
 
 def _fresh(tokens: OAuthTokens) -> bool:

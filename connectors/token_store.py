@@ -24,6 +24,9 @@ class OAuthTokens(BaseModel):
     refresh_token: str
     access_token: str | None = None
     access_expires_at: datetime | None = None
+    # Fingerprint of the configured refresh token this chain of rotations started from: when the
+    # configured one changes (the company was connected again), the stored chain is stale.
+    granted_from: str | None = None
 
 
 class TokenStore(Protocol):

@@ -13,9 +13,10 @@ test can change the data while the servers run. `vendors=("stripe",)` starts onl
 from __future__ import annotations
 
 import asyncio
+import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.faults import FaultInjector, FaultPlan
@@ -32,14 +33,20 @@ class Credentials:
 
     plaid_client_id: str = "sandbox-plaid-client"
     plaid_secret: str = "sandbox-plaid-secret-0001"
-    plaid_access_token: str = "access-sandbox-accord-0001"
+    # Each sandbox started is a new connection of the business: a new Plaid item (its own sync
+    # cursor) and a new QuickBooks authorization (its own refresh-token chain), as after a
+    # person links the accounts again. Fixed ids would meet the cursor and rotated token that an
+    # earlier sandbox left in the ledger, which this sandbox cannot know.
+    plaid_access_token: str = field(
+        default_factory=lambda: f"access-sandbox-{secrets.token_hex(8)}"
+    )
     stripe_api_key: str = "sk_test_accordsandbox0001"
     shopify_access_token: str = "shpat_accordsandbox0001"
     shopify_api_version: str = "2024-10"
     qbo_client_id: str = "ABsandboxclientid0001"
     qbo_client_secret: str = "sandbox-qbo-secret-0001"
     qbo_realm_id: str = "9341453050000001"
-    qbo_refresh_token: str = "RT1-sandbox-0001"
+    qbo_refresh_token: str = field(default_factory=lambda: f"RT1-sandbox-{secrets.token_hex(8)}")
 
 
 class Sandbox:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import httpx
-from slack_payloads import click_payload, form_body, signed_headers
+from tests.approvals.slack_payloads import click_payload, form_body, signed_headers
 from temporalio.client import Client
 
 from approvals.app import build_app

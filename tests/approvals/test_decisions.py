@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from approval_factories import invoice_total, new_vendor_payment, seed_run
-from conftest import CHANNEL, SIGNING_SECRET
-from flow_helpers import SlackUser, approval_messages, buttons, message_text, wait_for
+from tests.approvals.approval_factories import invoice_total, new_vendor_payment, seed_run
+from tests.approvals.conftest import CHANNEL, SIGNING_SECRET
+from tests.approvals.flow_helpers import SlackUser, approval_messages, buttons, message_text, wait_for
 from sqlalchemy import func, select
 
 from approvals.blocks import APPROVE, REJECT, parse_button_value

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from approval_factories import invoice_total, seed_run
-from conftest import BOT_TOKEN, CHANNEL, run_worker
+from tests.approvals.approval_factories import invoice_total, seed_run
+from tests.approvals.conftest import BOT_TOKEN, CHANNEL, run_worker
 from slack_sdk import WebClient
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment

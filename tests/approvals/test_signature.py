@@ -6,7 +6,7 @@ import time
 
 import httpx
 import pytest
-from slack_payloads import VECTORS, click_payload, form_body, signed_headers
+from tests.approvals.slack_payloads import VECTORS, click_payload, form_body, signed_headers
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from approvals.app import build_app

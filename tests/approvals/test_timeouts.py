@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from approval_factories import new_vendor_payment, seed_run
-from conftest import run_worker
-from flow_helpers import approval_messages
+from tests.approvals.approval_factories import new_vendor_payment, seed_run
+from tests.approvals.conftest import run_worker
+from tests.approvals.flow_helpers import approval_messages
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from approval_factories import seed_run
+from tests.approvals.approval_factories import seed_run
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from schedule_standins import HeldStandIn, QuickStandIn
+from tests.scheduling.schedule_standins import HeldStandIn, QuickStandIn
 from temporalio.client import Client
 from temporalio.worker import Worker
 

@@ -6,8 +6,8 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from schedule_standins import Arrival
-from schedule_waiting import eventually
+from tests.scheduling.schedule_standins import Arrival
+from tests.scheduling.schedule_waiting import eventually
 from temporalio.client import Client
 
 from scheduling.backfill import ScheduleBusyError

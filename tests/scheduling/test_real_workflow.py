@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from schedule_waiting import eventually
+from tests.scheduling.schedule_waiting import eventually
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode

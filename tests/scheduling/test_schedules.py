@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from schedule_standins import Arrival
-from schedule_waiting import eventually
+from tests.scheduling.schedule_standins import Arrival
+from tests.scheduling.schedule_waiting import eventually
 from temporalio.client import Client
 
 from models.errors import InputError
