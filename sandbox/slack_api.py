@@ -152,8 +152,9 @@ def build_app(state: SlackState) -> FastAPI:
 
     @app.post("/response/{hook}")
     async def response_url(hook: str, request: Request):
+        body = json.loads(await request.body() or b"{}")  # never await while holding the lock
         with state.lock:
-            state.responses.append({"hook": hook, **json.loads(await request.body() or b"{}")})
+            state.responses.append({"hook": hook, **body})
         return JSONResponse({"ok": True})
 
     return app
