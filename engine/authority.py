@@ -83,9 +83,12 @@ def _by_map(field: str, a: Side, b: Side, config: EngineConfig) -> tuple[Side, S
 
 
 def propose(
-    field: str, a: Side, b: Side, config: EngineConfig, evidence: str = ""
+    field: str, a: Side, b: Side, config: EngineConfig, evidence: str = "", target: str = ""
 ) -> Correction | None:
     """The correction for a disagreement on `field` between two records, or None if undecidable.
+
+    `target` names the corrected field when it is not the authority map's key (line items are
+    decided by "sku").
 
     `evidence` (for totals): why side `a` is known to be money that moved although its own
     system is a storefront (e.g. "Stripe charge ch_1 collected 59.89").
@@ -95,4 +98,4 @@ def propose(
     if decided is None:
         return None
     winner, loser, reason = decided
-    return _correction(field, winner, loser, reason)
+    return _correction(target or field, winner, loser, reason)

@@ -22,7 +22,7 @@ from engine.outcome import MatchOutcome
 from engine.rule_checks import apply_rules
 from engine.timing import DAY
 from models.io import Window
-from models.records import Charge, Order, Payout
+from models.records import Charge, Customer, Order, Payout
 from models.results import Discrepancy, Match, MatchKind
 
 
@@ -87,7 +87,9 @@ def _compare_one(
     if m.kind == MatchKind.ORDER_INVOICE and None not in records:
         order, invoice = records
         who = (_customer_of(order, people), _customer_of(invoice, people))
-        return compare_order_invoice(order, invoice, config, charges.get(order.ref.key), who)
+        books = frames.get(invoice.customer.key) if invoice.customer else None
+        books = books if isinstance(books, Customer) else None
+        return compare_order_invoice(order, invoice, config, charges.get(order.ref.key), who, books)
     if m.kind == MatchKind.CHARGE_ORDER and None not in records:
         found = compare_totals(records[0], records[1], config, "charge vs its order")
         return [found] if found else []

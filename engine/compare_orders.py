@@ -8,7 +8,8 @@ from decimal import Decimal
 from engine.authority import Side, propose
 from engine.config import EngineConfig
 from engine.findings import finding
-from models.records import Charge, Invoice, LineItem, Order
+from engine.names import normalize_email
+from models.records import Charge, Customer, Invoice, LineItem, Order
 from models.results import Discrepancy, DiscrepancyField
 
 
@@ -94,16 +95,19 @@ def _line_items(order: Order, invoice: Invoice, config: EngineConfig) -> Discrep
             problems.append(f"{sku} only in {'QuickBooks' if a is None else 'Shopify'}")
         elif a != b:
             problems.append(f"{sku}: Shopify {a[0]} × {a[1]}, QuickBooks {b[0]} × {b[1]}")
+    shop = "; ".join(f"{s} {q}×{p}" for s, (q, p) in sorted(mine.items()))
+    books = "; ".join(f"{s} {q}×{p}" for s, (q, p) in sorted(theirs.items()))
+    fix = propose(
+        "sku", Side(order.ref, shop), Side(invoice.ref, books), config, target="line_items"
+    )
     return finding(
         config,
         DiscrepancyField.LINE_ITEMS,
         [order.ref, invoice.ref],
-        {
-            "shopify": "; ".join(f"{s} {q}×{p}" for s, (q, p) in sorted(mine.items())),
-            "quickbooks": "; ".join(f"{s} {q}×{p}" for s, (q, p) in sorted(theirs.items())),
-        },
+        {"shopify": shop, "quickbooks": books},
         "line items differ by SKU: " + "; ".join(problems),
         currency=order.currency,
+        correction=fix,
     )
 
 
@@ -113,6 +117,7 @@ def compare_order_invoice(
     config: EngineConfig,
     charge: Charge | None,
     customers: tuple[str, str],
+    books_customer: Customer | None = None,
 ) -> list[Discrepancy]:
     evidence = ""
     if charge is not None and charge.amount == order.amount and charge.currency == order.currency:
@@ -123,8 +128,33 @@ def compare_order_invoice(
         _currency(order, invoice, config),
         _line_items(order, invoice, config),
         _customer(order, invoice, config, customers),
+        _email(order, books_customer, config, customers),
     ]
     return [f for f in found if f is not None]
+
+
+def _email(
+    order: Order, books: Customer | None, config: EngineConfig, customers: tuple[str, str]
+) -> Discrepancy | None:
+    """The same customer with another email in the books: cosmetic, the most recent wins."""
+    mine, theirs = customers
+    if books is None or not mine or mine != theirs or not order.email or not books.email:
+        return None
+    if normalize_email(order.email) == normalize_email(books.email):
+        return None
+    a = Side(order.ref, order.email, _updated(order))
+    b = Side(books.ref, books.email, _updated(books))
+    return finding(
+        config,
+        DiscrepancyField.CUSTOMER,
+        [order.ref, books.ref],
+        {"shopify": order.email, "quickbooks": books.email},
+        f"customer {mine} writes {order.email} on order {order.number} but {books.email} in the books",
+        currency=order.currency,
+        correction=propose("email", a, b, config),
+        severity_key="cosmetic",
+        discriminator="email",
+    )
 
 
 def _customer(

@@ -9,10 +9,11 @@ missing fee, refund, dispute or adjustment; a positive gap a missing charge or a
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from engine.config import EngineConfig
 from engine.findings import finding
-from engine.frames import Frames
+from engine.frames import Frames, major, minor
 from models.results import Discrepancy, DiscrepancyField, Match
 
 
@@ -26,6 +27,27 @@ def _likely(gap: Decimal, parts) -> str:
         kinds = "a refund, a dispute or an adjustment" if -gap > fees else "a fee or an adjustment"
         return f"the payout is {-gap} less than the listed net: most likely {kinds} missing from the list"
     return f"the payout is {gap} more than the listed net: most likely a charge or a reversal missing from the list"
+
+
+def _unlisted(frames: Frames, payout: Any, gap: Decimal) -> str:
+    """A balance transaction that no payout lists and whose net is exactly the gap, if any."""
+    bts = frames.balance_txns
+    if bts.empty:
+        return ""
+    units = minor(gap, payout.currency)
+    candidates = bts[
+        (bts["payout"] == "")
+        & (bts["net"] == units)
+        & (bts["currency"] == payout.currency)
+        & (bts["ts"] <= int(payout.created_at.timestamp()))
+    ]
+    if candidates.empty:
+        return ""
+    row = candidates.iloc[0]
+    return (
+        f"; balance transaction {row['id']} ({row['txn_type']}, net {major(row['net'], row['exp'])}) "
+        "is exactly the gap and is listed in no payout"
+    )
 
 
 def compare_composition(m: Match, frames: Frames, config: EngineConfig) -> list[Discrepancy]:
@@ -50,7 +72,8 @@ def compare_composition(m: Match, frames: Frames, config: EngineConfig) -> list[
                 "gap": str(gap),
             },
             f"payout {payout.ref.id} of {payout.amount} {payout.currency} vs {len(parts)} balance "
-            f"transactions: gross {gross} − fees {fees} = net {net}; {_likely(gap, parts)}",
+            f"transactions: gross {gross} − fees {fees} = net {net}; {_likely(gap, parts)}"
+            + _unlisted(frames, payout, gap),
             money=gap,
             currency=payout.currency,
             rule="payout_composition",

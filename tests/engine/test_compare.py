@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from engine import EngineConfig, MatchOutcome, build_frames, compare, match
+from engine.config import CustomerWeights
 from models.records import CanonicalStatus, LineItem
 from models.results import DiscrepancyField, DiscrepancyStatus
 from tests.engine.builders import OCT, charge, customer, invoice, later, order, payout
@@ -139,3 +140,32 @@ def test_an_outcome_rebuilt_without_its_clusters_still_compares_customers():
     outcome = match(frames, OCT, config, {})
     rebuilt = MatchOutcome(matches=outcome.matches, customers=[], discrepancies=[])
     assert DiscrepancyField.CUSTOMER in _by_field(compare(frames, rebuilt, OCT, config))
+
+
+def test_another_email_for_the_same_customer_is_cosmetic_and_the_most_recent_wins():
+    from datetime import UTC, datetime
+
+    books = customer("quickbooks", "Q1", "Ann Lee", "ann.old@example.com", "4155550101")
+    books = books.model_copy(update={"updated_at": datetime(2026, 1, 1, tzinfo=UTC)})
+    shop = customer("shopify", "c1", "Ann Lee", "ann@example.com", "4155550101")
+    records = [shop, books, order("1001", "24.00"), invoice("I1", "24.00", doc="SH-1001")]
+    phone_counts = EngineConfig(
+        customers=CustomerWeights(phone=0.5)
+    )  # same phone + name: one person
+    found = [d for d in _compare(records, phone_counts)[1] if d.discriminator == "email"]
+    [email] = found
+    assert email.severity.value == "low" and email.field == DiscrepancyField.CUSTOMER
+    assert (email.correction.system, email.correction.object_type) == ("quickbooks", "Customer")
+    assert email.correction.to_value == "ann@example.com"
+
+
+def test_line_items_are_corrected_in_the_books_from_shopify():
+    lines_o = [LineItem(sku="MUG", quantity=Decimal(2), unit_price=Decimal("12.00"))]
+    lines_i = [LineItem(sku="MUG", quantity=Decimal(1), unit_price=Decimal("24.00"))]
+    records = [
+        *ANN,
+        order("1001", "24.00", lines=lines_o),
+        invoice("I1", "24.00", doc="SH-1001", lines=lines_i),
+    ]
+    fix = _by_field(_compare(records)[1])[DiscrepancyField.LINE_ITEMS].correction
+    assert (fix.system, fix.field, fix.to_value) == ("quickbooks", "line_items", "MUG 2×12.00")

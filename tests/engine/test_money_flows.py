@@ -182,3 +182,17 @@ def test_a_small_difference_is_a_near_miss_but_another_vendor_is_not():
     outcome, _ = _run(other)
     assert _kind(outcome, MatchKind.WITHDRAWAL_BILL) == []
     assert [d.records[0].key for d in outcome.discrepancies] == ["plaid:transaction:w1"]
+
+
+def test_composition_gap_names_an_unlisted_transaction_that_closes_it():
+    records = [
+        payout("po1", "90.00", 5, 7),
+        balance_txn("bt1", "105.00", "0.00", "po1"),
+        balance_txn("adj1", "-15.00", "0.00", "").model_copy(
+            update={"payout": None, "txn_type": "adjustment"}
+        ),
+    ]
+    _, found = _run(records)
+    [gap] = [d for d in found if d.field == DiscrepancyField.TOTAL]
+    assert "balance transaction adj1 (adjustment, net -15.00) is exactly the gap" in gap.explanation
+    assert [r.id for r in gap.records] == ["po1", "bt1"]
