@@ -21,9 +21,10 @@ def _keys(records) -> frozenset[str]:
     return frozenset(f"{r['source']}:{r['type']}:{r['id']}" for r in records)
 
 
-@pytest.fixture(scope="module")
-def month(tmp_path_factory):
-    data = generate(seed=11, month=date(2026, 10, 1), orders=60)
+@pytest.fixture(scope="module", params=[(11, 60), (3, 400)], ids=["seed11-60", "seed3-400"])
+def month(request, tmp_path_factory):
+    seed, orders = request.param
+    data = generate(seed=seed, month=date(2026, 10, 1), orders=orders)
     folder = tmp_path_factory.mktemp("recorded")
     write_recorded(data, folder)
     expected = json.loads((folder / "expected.json").read_text())
