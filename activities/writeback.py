@@ -76,6 +76,9 @@ class WritebackActivities:
     @activity.defn(name="apply_correction")
     async def apply_correction(self, request: ApplyInput) -> ApplyResult:
         c = request.correction
+        activity.heartbeat(
+            "outbox"
+        )  # a worker that dies here is noticed within the heartbeat timeout
         async with self.sessions.begin() as session:
             row = await outbox.enter(session, request)
             if row.status in outbox.FINISHED:
@@ -86,6 +89,7 @@ class WritebackActivities:
                 await outbox.finish(session, c.id, status=ApplyStatus.DRY_RUN, detail=describe(c))
                 return _result(c.id, ApplyStatus.DRY_RUN, describe(c))
             await outbox.mark_sending(session, c.id)
+        activity.heartbeat("push")
         pushed = await self._push(request)
         async with self.sessions.begin() as session:
             await outbox.finish(

@@ -95,6 +95,7 @@ async def _apply(run_id: int, item: ApprovalItem, by: str) -> ApplyResult:
             ),
             result_type=ApplyResult,
             start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=timedelta(seconds=20),
             retry_policy=VENDOR_RETRY,
             summary=f"push {item.correction.system} {item.correction.object_type}",
         )

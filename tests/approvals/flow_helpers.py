@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import httpx
-from tests.approvals.slack_payloads import click_payload, form_body, signed_headers
 from temporalio.client import Client
 
 from approvals.app import build_app
 from approvals.submit import ledger_refusals, submit_decision
 from sandbox.slack_api import SlackMessage, SlackSandbox
+from tests.approvals.slack_payloads import click_payload, form_body, signed_headers
 
 
 async def wait_for(predicate, *, seconds: float = 20.0, what: str = "condition"):

@@ -8,10 +8,9 @@ import sys
 import uuid
 from pathlib import Path
 
+from models.approvals import RunApprovalsInput, RunApprovalsResult
 from tests.approvals.approval_factories import invoice_total, new_vendor_payment, seed_run
 from tests.approvals.flow_helpers import approval_messages, wait_for
-
-from models.approvals import RunApprovalsInput, RunApprovalsResult
 from workflows.approval import RunApprovalsWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,9 +5,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from tests.approvals.approval_factories import invoice_total, new_vendor_payment, seed_run
-from tests.approvals.conftest import CHANNEL, SIGNING_SECRET
-from tests.approvals.flow_helpers import SlackUser, approval_messages, buttons, message_text, wait_for
 from sqlalchemy import func, select
 
 from approvals.blocks import APPROVE, REJECT, parse_button_value
@@ -15,6 +12,15 @@ from approvals.submit import submit_decision
 from ledger.approval_tables import ApprovalDecision, ApprovalRefusal, CorrectionOutbox
 from ledger.tables import DiscrepancyRow
 from models.approvals import Decision, RunApprovalsInput, RunApprovalsResult, Verdict
+from tests.approvals.approval_factories import invoice_total, new_vendor_payment, seed_run
+from tests.approvals.conftest import CHANNEL, SIGNING_SECRET
+from tests.approvals.flow_helpers import (
+    SlackUser,
+    approval_messages,
+    buttons,
+    message_text,
+    wait_for,
+)
 from workflows.approval import RunApprovalsWorkflow
 
 

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
-from tests.approvals.approval_factories import invoice_total, seed_run
-from tests.approvals.conftest import BOT_TOKEN, CHANNEL, run_worker
 from slack_sdk import WebClient
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
@@ -17,6 +15,8 @@ from activities.slack import SlackActivities, slack_client_from
 from ledger.approval_tables import NotificationSent
 from models.approvals import NotifyInput, RunApprovalsInput, RunApprovalsResult
 from runtime.embedded import free_port
+from tests.approvals.approval_factories import invoice_total, seed_run
+from tests.approvals.conftest import BOT_TOKEN, CHANNEL, run_worker
 from workflows.approval import RunApprovalsWorkflow
 
 

@@ -6,13 +6,13 @@ import time
 
 import httpx
 import pytest
-from tests.approvals.slack_payloads import VECTORS, click_payload, form_body, signed_headers
 from slack_sdk.signature import Clock, SignatureVerifier
 
 from approvals.app import build_app
 from approvals.blocks import APPROVE
 from approvals.signature import verify
 from models.approvals import Decision, DecisionOutcome, ItemState
+from tests.approvals.slack_payloads import VECTORS, click_payload, form_body, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 VALUE = '{"w":"approvals-run1-g","d":"d_1","c":"c_1"}'

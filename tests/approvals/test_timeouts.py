@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from tests.approvals.approval_factories import new_vendor_payment, seed_run
-from tests.approvals.conftest import run_worker
-from tests.approvals.flow_helpers import approval_messages
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 
 from ledger.approval_tables import ApprovalRequest
 from ledger.tables import DiscrepancyRow
 from models.approvals import RunApprovalsInput, RunApprovalsResult
+from tests.approvals.approval_factories import new_vendor_payment, seed_run
+from tests.approvals.conftest import run_worker
+from tests.approvals.flow_helpers import approval_messages
 from workflows.approval import RunApprovalsWorkflow
 
 REMIND, EXPIRE = timedelta(hours=2), timedelta(hours=26)

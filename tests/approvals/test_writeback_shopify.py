@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.approvals.approval_factories import seed_run
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
@@ -21,6 +20,7 @@ from models.records import Source, SourceRef
 from models.results import Correction, Discrepancy, DiscrepancyField, Severity
 from sandbox.servers import shopify as shopify_server
 from sandbox.servers.host import VendorHost
+from tests.approvals.approval_factories import seed_run
 
 FIXTURE = Path("/work/shared/vendor/shopify/shopify_python_api-fixtures/order.json")
 TOKEN = "shpat_accordtest0001"

@@ -1,0 +1,206 @@
+"""QuickBooks write-back against the loopback QBO API: exactly once, through crashes at random points."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select
+from temporalio.testing import ActivityEnvironment
+
+from activities.writeback import WritebackActivities
+from activities.writeback_quickbooks import QuickBooksWriter
+from approvals.blocks import APPROVE
+from connectors.quickbooks import QuickBooksConnector
+from ledger.approval_tables import CorrectionOutbox
+from ledger.tables import DiscrepancyRow
+from models.approvals import ApplyInput, ApplyStatus, RunApprovalsInput, RunApprovalsResult
+from runtime.settings import Settings
+from sandbox.servers.runner import run_sandbox
+from tests.approvals.approval_factories import invoice_total, seed_run
+from tests.approvals.conftest import SIGNING_SECRET, run_worker
+from tests.approvals.flow_helpers import SlackUser, approval_messages, buttons, wait_for
+from workflows.approval import RunApprovalsWorkflow
+
+INVOICES = 40
+
+
+class MemoryTokens:
+    """Where the OAuth pair is kept between calls (a KeyValueStore, in memory for one test)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def put(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+
+def _invoice(number: int, total: str) -> dict:
+    return {
+        "Id": str(number),
+        "SyncToken": "0",
+        "DocNumber": f"INV-{number}",
+        "TxnDate": "2026-10-05",
+        "CustomerRef": {"value": "1", "name": "Amy's Bird Sanctuary"},
+        "CurrencyRef": {"value": "USD"},
+        "TotalAmt": Decimal(total),
+        "Balance": Decimal(total),
+        "Line": [
+            {
+                "Id": "1",
+                "LineNum": 1,
+                "DetailType": "SalesItemLineDetail",
+                "Amount": Decimal(total),
+                "SalesItemLineDetail": {
+                    "ItemRef": {"value": "1"},
+                    "Qty": 1,
+                    "UnitPrice": Decimal(total),
+                },
+            },
+            {
+                "DetailType": "SubTotalLineDetail",
+                "Amount": Decimal(total),
+                "SubTotalLineDetail": {},
+            },
+        ],
+    }
+
+
+@pytest.fixture
+async def qbo() -> AsyncIterator[SimpleNamespace]:
+    data = SimpleNamespace(
+        quickbooks={"Invoice": [_invoice(100 + i, "100.00") for i in range(INVOICES)]}
+    )
+    async with run_sandbox(data, vendors=("quickbooks",)) as sb:
+        settings = Settings(_env_file=None, **{k.lower(): v for k, v in sb.env().items()})  # type: ignore[call-arg]
+        connector = QuickBooksConnector.from_settings(settings, MemoryTokens())
+        try:
+            yield SimpleNamespace(
+                sandbox=sb, books=sb.quickbooks.books, writer=QuickBooksWriter(connector)
+            )
+        finally:
+            await connector.aclose()
+
+
+def _apply(d, run_id: int) -> ApplyInput:
+    return ApplyInput(
+        run_id=run_id, discrepancy_id=d.id, correction=d.correction, decided_by="U0OWNER"
+    )
+
+
+async def test_approved_correction_appears_in_quickbooks_once(
+    temporal_client, approval_settings, sessions, clean_slack, qbo
+):
+    item = invoice_total("100", "100.00", "180.00")
+    run_id = await seed_run(sessions, [item])
+    async with await run_worker(
+        temporal_client, approval_settings, sessions, quickbooks=qbo.writer
+    ):
+        handle = await temporal_client.start_workflow(
+            RunApprovalsWorkflow.run,
+            RunApprovalsInput(run_id=run_id),
+            id=f"approvals-qbo-{uuid.uuid4().hex[:8]}",
+            task_queue=approval_settings.temporal_task_queue,
+            result_type=RunApprovalsResult,
+        )
+        [message] = await wait_for(
+            lambda: approval_messages(clean_slack), what="the approval message"
+        )
+        user = SlackUser(temporal_client, SIGNING_SECRET, clean_slack, sessions)
+        await user.click(buttons(message)[item.id][APPROVE], APPROVE, user="U0OWNER")
+        await user.settle()
+        result = await handle.result()
+
+    invoice = qbo.books.entities["Invoice"]["100"]
+    assert result.applied == 1 and qbo.books.writes == 1
+    assert (invoice["TotalAmt"], invoice["SyncToken"]) == (Decimal("180.00"), "1")
+    assert [
+        line["Amount"] for line in invoice["Line"] if line["DetailType"] != "SubTotalLineDetail"
+    ] == [Decimal("180.00")]
+    async with sessions() as session:
+        row = await session.get(CorrectionOutbox, item.correction.id)
+    assert (row.status, row.vendor_id, row.before["TotalAmt"], row.after["TotalAmt"]) == (
+        "applied",
+        "100",
+        "100.00",
+        "180.00",
+    )
+    assert row.response_id and row.response_id.startswith("1-sandbox-")  # Intuit's intuit_tid
+
+
+async def test_exactly_once_when_the_attempt_dies_at_random_points(
+    sessions, approval_settings, qbo
+):
+    """Each correction's first attempt is cut off at a random moment (before the outbox row, before
+    the call, during it, after it, before the outcome is committed); the retry completes it.
+    QuickBooks must hold each new total, written exactly once."""
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+    items = [invoice_total(str(100 + i), "100.00", f"{150 + i}.00") for i in range(INVOICES)]
+    run_id = await seed_run(sessions, items)
+    started = time.perf_counter()
+    await ActivityEnvironment().run(acts.apply_correction, _apply(items[0], run_id))
+    full = time.perf_counter() - started
+    rng = random.Random(20261122)
+    interrupted = 0
+    for item in items[1:]:
+        attempt = asyncio.create_task(
+            ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+        )
+        await asyncio.sleep(rng.uniform(0, full * 1.2))
+        if not attempt.done():
+            interrupted += 1
+            attempt.cancel()
+        await asyncio.gather(attempt, return_exceptions=True)
+        retried = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+        assert retried.status == ApplyStatus.APPLIED, retried
+
+    assert interrupted >= INVOICES // 3  # most attempts really were cut off mid-way
+    assert qbo.books.writes == INVOICES  # one write per correction, never two
+    for i, item in enumerate(items):
+        invoice = qbo.books.entities["Invoice"][str(100 + i)]
+        assert (invoice["TotalAmt"], invoice["SyncToken"]) == (Decimal(f"{150 + i}.00"), "1")
+    async with sessions() as session:
+        statuses = set((await session.execute(select(CorrectionOutbox.status))).scalars())
+    assert statuses == {"applied"}
+
+
+async def test_a_record_changed_since_the_proposal_is_not_overwritten(
+    sessions, approval_settings, qbo
+):
+    item = invoice_total("101", "100.00", "120.00")
+    run_id = await seed_run(sessions, [item])
+    edited = {
+        **qbo.books.entities["Invoice"]["101"],
+        "TotalAmt": Decimal("95.00"),
+        "SyncToken": "3",
+    }
+    qbo.sandbox.quickbooks.put("Invoice", edited)  # a bookkeeper changed it in QuickBooks meanwhile
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+
+    assert result.status == ApplyStatus.CONFLICT and "95.00" in result.detail
+    assert qbo.books.writes == 0 and qbo.books.entities["Invoice"]["101"]["TotalAmt"] == Decimal(
+        "95.00"
+    )
+    async with sessions() as session:
+        assert await session.scalar(select(DiscrepancyRow.status)) == "open"  # back to people
+
+
+async def test_dry_run_sends_nothing_to_quickbooks(sessions, approval_settings, qbo):
+    item = invoice_total("102", "100.00", "130.00")
+    run_id = await seed_run(sessions, [item])
+    settings = approval_settings.model_copy(update={"writeback_dry_run": True})
+    acts = WritebackActivities(sessions, settings, quickbooks=qbo.writer)
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+    assert result.status == ApplyStatus.DRY_RUN and "'100.00' → '130.00'" in result.detail
+    assert qbo.books.writes == 0
