@@ -165,7 +165,7 @@ async def test_exactly_once_when_the_attempt_dies_at_random_points(
 
     assert interrupted >= INVOICES // 3  # most attempts really were cut off mid-way
     assert qbo.books.writes == INVOICES  # one write per correction, never two
-    for i, item in enumerate(items):
+    for i in range(INVOICES):
         invoice = qbo.books.entities["Invoice"][str(100 + i)]
         assert (invoice["TotalAmt"], invoice["SyncToken"]) == (Decimal(f"{150 + i}.00"), "1")
     async with sessions() as session:
