@@ -35,9 +35,7 @@ async def submit_decision(
 ) -> DecisionOutcome:
     handle = client.get_workflow_handle(workflow_id)
     try:
-        return await handle.execute_update(
-            ApprovalGroupWorkflow.decide, decision, result_type=DecisionOutcome
-        )
+        return await handle.execute_update(ApprovalGroupWorkflow.decide, decision)
     except WorkflowUpdateFailedError as error:
         return _refused(decision, str(error.cause or error))
     except RPCError as error:

@@ -108,7 +108,7 @@ async def message_of(session: AsyncSession, workflow_id: str) -> tuple[str, str]
             .limit(1)
         )
     ).first()
-    return (row[0], row[1]) if row else None
+    return (row[0] or "", row[1] or "") if row else None
 
 
 async def mark_reminded(session: AsyncSession, workflow_id: str, ids: list[str]) -> None:

@@ -331,7 +331,6 @@ def _tally(
     run_id: int, plan: RunApprovalsPlan, automatic: list[ApplyResult], groups: list[GroupResult]
 ) -> RunApprovalsResult:
     result = RunApprovalsResult(run_id=run_id, posted=sum(len(g.items) for g in plan.groups))
-    results = [*automatic, *(s for g in groups for s in g.statuses if s.apply_status)]
     for g in groups:
         for s in g.statuses:
             result.by_state[s.state.value] = result.by_state.get(s.state.value, 0) + 1
@@ -339,7 +338,8 @@ def _tally(
     result.rejected = result.by_state.get("rejected", 0)
     result.expired = result.by_state.get("expired", 0)
     result.automatic = len(automatic)
-    statuses = [r.status if isinstance(r, ApplyResult) else r.apply_status for r in results]
+    pushed = [s.apply_status for g in groups for s in g.statuses if s.apply_status]
+    statuses = [r.status for r in automatic] + pushed
     result.applied = sum(1 for s in statuses if s == ApplyStatus.APPLIED)
     result.conflicts = sum(1 for s in statuses if s == ApplyStatus.CONFLICT)
     result.failed = sum(1 for s in statuses if s == ApplyStatus.FAILED)
