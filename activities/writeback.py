@@ -250,3 +250,19 @@ def payment_body(deposit: BankTransaction, invoices: list[Invoice], correction_i
         "PrivateNote": f"Bank deposit {deposit.ref.id} applied by Accord ({correction_id})",
         "Line": lines,
     }
+
+
+def writers_for(settings: Any, quickbooks: Any | None) -> dict[str, Any]:
+    """The write-back clients for `approval_activities(..., **writers_for(settings, qbo))`.
+
+    `quickbooks` is the fetch activities' `QuickBooksConnector` (share it: one owner of the OAuth
+    token chain) or None. Shopify is built from `SHOPIFY_SHOP_URL` / `SHOPIFY_ACCESS_TOKEN`.
+    """
+    from connectors.shopify import ShopifyConfig
+
+    shopify = None
+    if getattr(settings, "shopify_shop_url", None) and getattr(
+        settings, "shopify_access_token", None
+    ):
+        shopify = ShopifyWriter(ShopifyConfig.from_settings(settings))
+    return {"quickbooks": QuickBooksWriter(quickbooks) if quickbooks else None, "shopify": shopify}
