@@ -17,9 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synthetic import bank_and_ledger
+from bench.synthetic import bank_and_ledger, memos_and_invoices
 from engine import EngineConfig
 from engine.customers import Resolution
+from engine.deposits import memo_references
 from engine.orders import reference_pairs
 from engine.payouts import payout_deposit_pairs
 
@@ -71,6 +72,8 @@ def run(n: int, small: int = 3_000) -> None:
         "amount/date-window pass (payout ↔ deposit)", lambda: payout_deposit_pairs(frames, CONFIG)
     )
     print(f"  total at {n:,}: {key_s + win_s:.2f} s (target ≤ 5 s)")
+    memos, books = memos_and_invoices(n)
+    timed("key pass (invoice number in bank memo)", lambda: memo_references(memos, books))
     few = bank_and_ledger(small)
     ours_key, _ = timed(f"key pass at {small:,}", lambda: reference_pairs(few, CONFIG, NOBODY))
     ours_win, _ = timed(f"window pass at {small:,}", lambda: payout_deposit_pairs(few, CONFIG))

@@ -101,3 +101,19 @@ def bank_and_ledger(n: int, seed: int = 1) -> Frames:
         day=arrival,
     )
     return frames
+
+
+def memos_and_invoices(n: int, seed: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`n` bank deposits whose memo names an invoice number (90%) and `n` open invoices."""
+    rng = np.random.default_rng(seed)
+    frames = empty_frames()
+    numbers = rng.permutation(np.arange(7_000_000, 7_000_000 + n))
+    named = np.where(rng.random(n) < 0.9, numbers, numbers + 10_000_000)
+    memos = np.array([f"ACH CREDIT TRADE CO INV {x} PPD" for x in named.tolist()], dtype=object)
+    days = DAY0 + rng.integers(0, 60, n)
+    bank = frame_like(frames.bank, n, key=keys("plaid:transaction:t", n), text=memos, day=days + 5)
+    docs = np.array([str(x) for x in numbers.tolist()], dtype=object)
+    invoices = frame_like(
+        frames.invoices, n, key=keys("quickbooks:Invoice:", n), doc_number=docs, day=days
+    ).assign(number=numbers)
+    return bank, invoices

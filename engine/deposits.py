@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from engine.config import EngineConfig
@@ -32,6 +33,13 @@ from models.records import SourceRef
 from models.results import Discrepancy, DiscrepancyField, Match, MatchKind
 
 _DIGITS = re.compile(r"\d{3,}")
+_NOT_DIGIT = re.compile(r"\D+")
+
+
+def _doc_number(doc: str) -> int:
+    """An invoice's DocNumber as the integer a bank memo would quote ('INV-2041' → 2041)."""
+    digits = _NOT_DIGIT.sub("", doc)
+    return int(digits) if 3 <= len(digits) < 18 else -1
 
 
 def _refs(keys) -> list[SourceRef]:
@@ -102,15 +110,57 @@ def _open_invoices(frames: Frames, taken: set[str], people: Resolution) -> pd.Da
         & ~inv["status"].isin(["cancelled", "removed"])
     ]
     return inv.assign(
-        cust=[people.of(k) for k in inv["customer_key"]],
-        digits=inv["doc_number"].str.replace(r"\D", "", regex=True),
+        cust=[people.of(k) for k in inv["customer_key"].tolist()],
+        number=[_doc_number(d) for d in inv["doc_number"].tolist()],
     )
 
 
-def _by_reference(deposit, invoices: pd.DataFrame) -> pd.DataFrame:
-    numbers = set(_DIGITS.findall(deposit.text))
-    named = invoices[invoices["digits"].isin(numbers) & (invoices["currency"] == deposit.currency)]
-    return named[named["day"] <= deposit.day]
+def numbers_by_row(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(row, number) for every run of 3+ digits in the texts, found in one scan of the texts
+    joined by newlines (a digit run never crosses one), each row's numbers once."""
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    positions, digits = [], []
+    for found in _DIGITS.finditer("\n".join(texts)):
+        if found.end() - found.start() < 18:
+            positions.append(found.start())
+            digits.append(found.group())
+    rows = np.searchsorted(starts, np.array(positions, dtype=np.int64), side="right") - 1
+    numbers = np.fromiter(map(int, digits), dtype=np.int64, count=len(digits))
+    pairs = pd.DataFrame({"row": rows, "number": numbers}).drop_duplicates()
+    return pairs["row"].to_numpy(), pairs["number"].to_numpy()
+
+
+def memo_references(free: pd.DataFrame, invoices: pd.DataFrame) -> dict[int, list[int]]:
+    """Deposit row → the open invoice rows whose number its bank text names (same currency,
+    invoice dated on or before the deposit): one regex pass over the texts and one integer join."""
+    rows, numbers = numbers_by_row(free["text"].tolist())
+    if not len(rows):
+        return {}
+    refs = pd.DataFrame(
+        {
+            "deposit": free.index.to_numpy()[rows],
+            "number": numbers,
+            "ccy_d": free["ccy"].to_numpy()[rows],
+            "day_d": free["day"].to_numpy()[rows],
+        }
+    )
+    books = invoices[invoices["number"] >= 0]
+    books = pd.DataFrame(
+        {
+            "number": books["number"],
+            "ccy": books["ccy"],
+            "day": books["day"],
+            "invoice": books.index,
+        }
+    )
+    pairs = refs.merge(books, on="number")
+    pairs = pairs[(pairs["ccy"] == pairs["ccy_d"]) & (pairs["day"] <= pairs["day_d"])]
+    pairs = pairs.sort_values(["deposit", "invoice"])
+    named: dict[int, list[int]] = {}
+    for deposit, invoice in zip(pairs["deposit"].tolist(), pairs["invoice"].tolist(), strict=True):
+        named.setdefault(deposit, []).append(invoice)
+    return named
 
 
 def _reference_match(deposit, named: pd.DataFrame) -> Match:
@@ -151,12 +201,7 @@ def _ambiguous(deposit, candidates: pd.DataFrame, why: str, config: EngineConfig
 def _by_subset(
     deposit: Any, invoices: pd.DataFrame, cid: str, config: EngineConfig
 ) -> tuple[Match | None, Discrepancy | None]:
-    pool = invoices[
-        (invoices["cust"] == cid)
-        & (invoices["currency"] == deposit.currency)
-        & (invoices["day"] <= deposit.day)
-    ]
-    pool = pool.sort_values(["day", "key"])
+    pool = invoices[(invoices["currency"] == deposit.currency) & (invoices["day"] <= deposit.day)]
     if len(pool) > config.subset_sum_max_candidates:
         return None, _ambiguous(
             deposit,
@@ -204,28 +249,35 @@ def _by_subset(
 
 def deposit_invoices(
     frames: Frames, config: EngineConfig, people: Resolution, free: pd.DataFrame, taken: set[str]
-):
+) -> tuple[list[Match], list[Discrepancy]]:
+    """Deposits (in date order) paying open invoices: by the numbers in their text, else by
+    the payer's open invoices and an exact subset sum. An invoice is paid by one deposit."""
     matches: list[Match] = []
     ambiguous: list[Discrepancy] = []
     invoices = _open_invoices(frames, taken, people)
-    if invoices.empty:
+    if invoices.empty or free.empty:
         return matches, ambiguous
-    owing = set(invoices["cust"].tolist())
-    names = {c: n for c, n in customer_names(frames, people).items() if c in owing}
+    free = free.sort_values(["day", "key"], kind="stable")
+    named_by = memo_references(free, invoices)
+    by_customer = {c: g.sort_values(["day", "key"]) for c, g in invoices.groupby("cust") if c}
+    names = {c: n for c, n in customer_names(frames, people).items() if c in by_customer}
+    paid: set[int] = set()
     found: Match | None
     problem: Discrepancy | None
-    for deposit in free.sort_values(["day", "key"]).itertuples(index=False):
-        named = _by_reference(deposit, invoices)
-        if not named.empty:
-            found, problem = _reference_match(deposit, named), None
+    for label, deposit in zip(free.index, free.itertuples(index=False), strict=True):
+        named = [i for i in named_by.get(label, []) if i not in paid]
+        if named:
+            found, problem = _reference_match(deposit, invoices.loc[named]), None
         else:
             cid, _, _ = best_party(deposit.text, names, config.payer_threshold)
-            found, problem = _by_subset(deposit, invoices, cid, config) if cid else (None, None)
+            pool = by_customer.get(cid)
+            open_ = pool[~pool.index.isin(paid)] if pool is not None else None
+            found, problem = _by_subset(deposit, open_, cid, config) if cid else (None, None)
         if found is not None:
-            matches.append(found)
-            invoices = invoices[~invoices["key"].isin({r.key for r in found.records})]
-        if problem is not None:
-            ambiguous.append(problem)
+            keys = {r.key for r in found.records}
+            paid.update(invoices.index[invoices["key"].isin(keys)].tolist())
+        matches += [found] if found is not None else []
+        ambiguous += [problem] if problem is not None else []
     return matches, ambiguous
 
 
