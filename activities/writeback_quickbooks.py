@@ -5,7 +5,10 @@ the first response and writes nothing twice). Every write is preceded by a read 
 - an amount is changed only while the record still holds the value the correction was proposed
   against; if it already holds the new value, nothing is sent (a crash after the write);
 - the update carries the SyncToken just read; a stale token (Fault 5010) means someone changed
-  the record meanwhile: read again and decide again, never overwrite blindly;
+  the record meanwhile: read again and decide again, never overwrite blindly. An update's
+  requestid is the correction id and the SyncToken it applies to: QBO answers a repeated
+  requestid with its first answer (a 5010 too), and a write against a newer version is a new
+  decision, while a crashed attempt's retry against the same version repeats the same request;
 - an invoice is created only if no invoice with its DocNumber exists; a payment only while the
   invoices it pays still carry a balance.
 
@@ -155,7 +158,7 @@ async def set_total(
             "TotalAmt": target,
         }
         try:
-            saved = await writer.write(entity, body, request_id)
+            saved = await writer.write(entity, body, f"{request_id}-{record['SyncToken']}")
         except VendorRequestError as error:
             if error.code == STALE_OBJECT:
                 continue  # someone changed it meanwhile: read again and decide again

@@ -204,3 +204,84 @@ async def test_dry_run_sends_nothing_to_quickbooks(sessions, approval_settings, 
     result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
     assert result.status == ApplyStatus.DRY_RUN and "'100.00' → '130.00'" in result.detail
     assert qbo.books.writes == 0
+
+
+class EditsFirst:
+    """Around the QBO app: just before the first write to an invoice lands, a person edits that
+    invoice in QuickBooks (`edit` changes the stored record and bumps its SyncToken)."""
+
+    def __init__(self, app, state, edit) -> None:
+        self.app, self.state, self.edit, self.done = app, state, edit, False
+
+    async def __call__(self, scope, receive, send):
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].endswith("/invoice")
+            and not self.done
+        ):
+            self.done = True
+            record = dict(self.state.books.entities["Invoice"]["300"])
+            self.state.put(
+                "Invoice", {**self.edit(record), "SyncToken": str(int(record["SyncToken"]) + 1)}
+            )
+        await self.app(scope, receive, send)
+
+
+async def _with_concurrent_edit(sessions, approval_settings, edit):
+    from sandbox.servers import quickbooks
+    from sandbox.servers.host import VendorHost
+    from sandbox.servers.quickbooks_auth import OAuthState
+    from sandbox.servers.runner import Credentials
+
+    c = Credentials()
+    oauth = OAuthState(c.qbo_client_id, c.qbo_client_secret, c.qbo_refresh_token)
+    state = quickbooks.QuickBooksState(
+        {"Invoice": [_invoice(300, "100.00")]}, c.qbo_realm_id, oauth
+    )
+    host = VendorHost(
+        "quickbooks",
+        EditsFirst(quickbooks.build_app(state), state, edit),
+        quickbooks.fault_response,
+    )
+    host.start()
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        qbo_base_url=host.url,
+        qbo_realm_id=c.qbo_realm_id,
+        qbo_client_id=c.qbo_client_id,
+        qbo_client_secret=c.qbo_client_secret,
+        qbo_refresh_token=c.qbo_refresh_token,
+    )
+    connector = QuickBooksConnector.from_settings(settings, MemoryTokens())
+    item = invoice_total("300", "100.00", "140.00")
+    run_id = await seed_run(sessions, [item])
+    try:
+        acts = WritebackActivities(
+            sessions, approval_settings, quickbooks=QuickBooksWriter(connector)
+        )
+        result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+    finally:
+        await connector.aclose()
+        host.stop()
+    return result, state.books.entities["Invoice"]["300"], state.books
+
+
+async def test_a_stale_sync_token_is_read_again_and_decided_again(sessions, approval_settings):
+    # someone touched the invoice (a memo) between our read and our write: same total, new token
+    result, invoice, books = await _with_concurrent_edit(
+        sessions, approval_settings, lambda r: {**r, "PrivateNote": "checked by Sam"}
+    )
+    assert result.status == ApplyStatus.APPLIED
+    assert (invoice["TotalAmt"], invoice["PrivateNote"]) == (Decimal("140.00"), "checked by Sam")
+    assert books.writes == 2  # the stale attempt was refused (5010), the re-decided one written
+
+
+async def test_a_stale_sync_token_over_a_changed_total_is_not_overwritten(
+    sessions, approval_settings
+):
+    result, invoice, _ = await _with_concurrent_edit(
+        sessions, approval_settings, lambda r: {**r, "TotalAmt": Decimal("90.00")}
+    )
+    assert result.status == ApplyStatus.CONFLICT and "90.00" in result.detail
+    assert invoice["TotalAmt"] == Decimal("90.00")
