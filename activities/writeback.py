@@ -13,11 +13,14 @@ Dry-run mode records what would be pushed and pushes nothing.
 
 Corrections understood (system, object type, field):
 - quickbooks Invoice|Bill `total`/`TotalAmt`/`amount`: correct the amount (with SyncToken);
+- quickbooks Customer|Vendor `email`: PrimaryEmailAddr (with SyncToken);
 - quickbooks Invoice `existence` (or no object id): create the missing invoice from the Shopify
   order the discrepancy names (or from `to_value` when it is a QBO Invoice JSON body);
 - quickbooks Payment `existence`/`applied_to`: record a Payment applying the bank deposit to the
   discrepancy's invoices (or `to_value` as a QBO Payment JSON body);
-- shopify order `note` | `tags` | `metafield`.
+- shopify order `note` | `tags` | `email` | `metafield`.
+Anything else (a status, a SKU) no vendor API lets us set: it fails with that reason, and the
+default mode for `status` is `never`, so nobody is asked to approve what cannot be pushed.
 """
 
 from __future__ import annotations
@@ -141,9 +144,11 @@ class WritebackActivities:
         if c.object_type in ("Invoice", "Bill") and field in TOTAL_FIELDS and c.object_id:
             if c.to_value is None:
                 return Pushed(ApplyStatus.FAILED, "no new total proposed")
-            return await qbo.set_total(
-                writer, c.object_type, c.object_id, c.from_value, c.to_value, c.id
-            )
+            values = (c.from_value, c.to_value)
+            return await qbo.set_field(writer, c.object_type, c.object_id, qbo.TOTAL, values, c.id)
+        if c.object_type in ("Customer", "Vendor") and field == "email" and c.object_id:
+            values = (c.from_value, c.to_value or "")
+            return await qbo.set_field(writer, c.object_type, c.object_id, qbo.EMAIL, values, c.id)
         if c.object_type == "Invoice" and (field in CREATE_FIELDS or not c.object_id):
             body = _json_body(c.to_value) or await self._invoice_body(request)
             if isinstance(body, Pushed):

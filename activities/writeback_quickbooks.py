@@ -17,6 +17,7 @@ the first response and writes nothing twice). Every write is preceded by a read 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -119,55 +120,66 @@ def _adjusted_lines(record: dict, target: Decimal) -> list[dict]:
     return lines
 
 
-async def set_total(
+@dataclass(frozen=True)
+class FieldRule:
+    """How one field of a QBO entity is read and changed (a sparse update)."""
+
+    label: str
+    current: Callable[[dict], str]
+    change: Callable[[dict, str], dict]
+    same: Callable[[str, str], bool] = lambda a, b: a == b
+
+
+def _total_change(record: dict, after: str) -> dict:
+    return {"Line": _adjusted_lines(record, _money(after)), "TotalAmt": _money(after)}
+
+
+TOTAL = FieldRule(
+    "total",
+    lambda r: str(_money(r["TotalAmt"])),
+    _total_change,
+    lambda a, b: _money(a) == _money(b),
+)
+EMAIL = FieldRule(
+    "email",
+    lambda r: str((r.get("PrimaryEmailAddr") or {}).get("Address") or ""),
+    lambda r, after: {"PrimaryEmailAddr": {"Address": after}},
+    lambda a, b: a.strip().lower() == b.strip().lower(),
+)
+
+
+async def set_field(
     writer: QuickBooksWriter,
     entity: str,
     entity_id: str,
-    before: str | None,
-    after: str,
+    rule: FieldRule,
+    values: tuple[str | None, str],
     request_id: str,
 ) -> Pushed:
-    """Correct an invoice's or bill's total, only from the value it was proposed against."""
-    target = _money(after)
+    """Change one field, only from the value it was proposed against (`values` = before, after)."""
+    before, after = values
     for _ in range(MAX_STALE_RETRIES):
         record = await writer.read(entity, entity_id)
-        current = _money(record["TotalAmt"])
-        snapshot = {"TotalAmt": str(current), "SyncToken": record.get("SyncToken")}
-        if current == target:
-            return Pushed(
-                ApplyStatus.APPLIED,
-                "already holds the new total",
-                entity_id,
-                writer.last_tid,
-                snapshot,
-                snapshot,
-            )
-        if before is not None and current != _money(before):
-            return Pushed(
-                ApplyStatus.CONFLICT,
-                f"{entity} {entity_id} total is now {current}, not {before}",
-                entity_id,
-                writer.last_tid,
-                snapshot,
-            )
-        body = {
-            "Id": entity_id,
-            "SyncToken": record["SyncToken"],
-            "sparse": True,
-            "Line": _adjusted_lines(record, target),
-            "TotalAmt": target,
-        }
+        current = rule.current(record)
+        snapshot = {rule.label: current, "SyncToken": record.get("SyncToken")}
+        if rule.same(current, after):
+            done = f"already holds the new {rule.label}"
+            return Pushed(ApplyStatus.APPLIED, done, entity_id, writer.last_tid, snapshot, snapshot)
+        if before is not None and not rule.same(current, before):
+            changed = f"{entity} {entity_id} {rule.label} is now {current}, not {before}"
+            return Pushed(ApplyStatus.CONFLICT, changed, entity_id, writer.last_tid, snapshot)
+        body = {"Id": entity_id, "SyncToken": record["SyncToken"], "sparse": True}
+        body |= rule.change(record, after)
         try:
             saved = await writer.write(entity, body, f"{request_id}-{record['SyncToken']}")
         except VendorRequestError as error:
             if error.code == STALE_OBJECT:
                 continue  # someone changed it meanwhile: read again and decide again
             raise
-        done = {"TotalAmt": str(saved.get("TotalAmt")), "SyncToken": saved.get("SyncToken")}
-        return Pushed(ApplyStatus.APPLIED, "", entity_id, writer.last_tid, snapshot, done)
-    return Pushed(
-        ApplyStatus.CONFLICT, f"{entity} {entity_id} kept changing (stale SyncToken)", entity_id
-    )
+        done_snapshot = {rule.label: rule.current(saved), "SyncToken": saved.get("SyncToken")}
+        return Pushed(ApplyStatus.APPLIED, "", entity_id, writer.last_tid, snapshot, done_snapshot)
+    kept = f"{entity} {entity_id} kept changing (stale SyncToken)"
+    return Pushed(ApplyStatus.CONFLICT, kept, entity_id)
 
 
 async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:

@@ -1,6 +1,6 @@
 """Corrections pushed to Shopify through ShopifyAPI: what its Admin API allows on an order.
 
-An order's `note`, its `tags` (added, never removed) and a metafield `accord.reconciliation`
+An order's `note`, its `email`, its `tags` (added, never removed) and a metafield `accord.reconciliation`
 marking the reconciliation. Shopify takes no idempotency key on these calls, so each is decided
 by a read first: a value already there is not written again. Requests go through ShopifyAPI's
 `ShopifyConnection` built per call from the connector's site (as the fetch connector does), so no
@@ -25,7 +25,7 @@ from models.approvals import ApplyStatus
 
 METAFIELD_NAMESPACE = "accord"
 METAFIELD_KEY = "reconciliation"
-FIELDS = ("note", "tags", "metafield")
+FIELDS = ("note", "tags", "email", "metafield")
 
 
 def _tags(value: str | None) -> list[str]:
@@ -59,10 +59,11 @@ class ShopifyWriter:
     def apply(self, order_id: str, field: str, value: str, marker: dict) -> Pushed:
         if field not in FIELDS:
             return Pushed(
-                ApplyStatus.FAILED, f"Shopify orders take note, tags or metafield, not {field!r}"
+                ApplyStatus.FAILED,
+                f"Shopify orders take note, tags, email or metafield, not {field!r}",
             )
         order = self._call("GET", f"orders/{order_id}.json")["order"]
-        before = {"note": order.get("note"), "tags": order.get("tags")}
+        before = {k: order.get(k) for k in ("note", "tags", "email")}
         if field == "metafield":
             return self._metafield(order_id, value or json.dumps(marker), before)
         if field == "note":
@@ -82,7 +83,7 @@ class ShopifyWriter:
         saved = self._call(
             "PUT", f"orders/{order_id}.json", {"order": {"id": int(order_id), **change}}
         )
-        after = {"note": saved["order"].get("note"), "tags": saved["order"].get("tags")}
+        after = {k: saved["order"].get(k) for k in ("note", "tags", "email")}
         return Pushed(
             ApplyStatus.APPLIED, "", order_id, saved["order"].get("updated_at"), before, after
         )

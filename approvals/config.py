@@ -29,7 +29,7 @@ DEFAULT_ROLES = {"high": ["owner", "bookkeeper"], "medium": ["bookkeeper"], "low
 DEFAULT_MODES = {
     "existence": WritebackMode.REVIEW,
     "total": WritebackMode.REVIEW,
-    "status": WritebackMode.REVIEW,
+    "status": WritebackMode.NEVER,  # no vendor API lets an app set an order's or invoice's status
     "currency": WritebackMode.NEVER,
     "line_items": WritebackMode.REVIEW,
     "customer": WritebackMode.AUTO,

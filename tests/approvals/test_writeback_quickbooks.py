@@ -77,8 +77,17 @@ def _invoice(number: int, total: str) -> dict:
 
 @pytest.fixture
 async def qbo() -> AsyncIterator[SimpleNamespace]:
+    customer = {
+        "Id": "58",
+        "SyncToken": "0",
+        "DisplayName": "Amy's Bird Sanctuary",
+        "PrimaryEmailAddr": {"Address": "amy@old.example"},
+    }
     data = SimpleNamespace(
-        quickbooks={"Invoice": [_invoice(100 + i, "100.00") for i in range(INVOICES)]}
+        quickbooks={
+            "Invoice": [_invoice(100 + i, "100.00") for i in range(INVOICES)],
+            "Customer": [customer],
+        }
     )
     async with run_sandbox(data, vendors=("quickbooks",)) as sb:
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in sb.env().items()})  # type: ignore[call-arg]
@@ -128,7 +137,7 @@ async def test_approved_correction_appears_in_quickbooks_once(
     ] == [Decimal("180.00")]
     async with sessions() as session:
         row = await session.get(CorrectionOutbox, item.correction.id)
-    assert (row.status, row.vendor_id, row.before["TotalAmt"], row.after["TotalAmt"]) == (
+    assert (row.status, row.vendor_id, row.before["total"], row.after["total"]) == (
         "applied",
         "100",
         "100.00",
@@ -285,3 +294,35 @@ async def test_a_stale_sync_token_over_a_changed_total_is_not_overwritten(
     )
     assert result.status == ApplyStatus.CONFLICT and "90.00" in result.detail
     assert invoice["TotalAmt"] == Decimal("90.00")
+
+
+async def test_a_customer_email_follows_the_most_recent_record(sessions, approval_settings, qbo):
+    from models.records import Source, SourceRef
+    from models.results import Correction, Discrepancy, DiscrepancyField, Severity
+
+    d = Discrepancy(
+        field=DiscrepancyField.CUSTOMER,
+        severity=Severity.LOW,
+        records=[SourceRef(source=Source.QUICKBOOKS, type="Customer", id="58")],
+        explanation="email differs",
+        correction=Correction(
+            system="quickbooks",
+            object_type="Customer",
+            object_id="58",
+            field="email",
+            from_value="amy@old.example",
+            to_value="amy@new.example",
+        ),
+    )
+    run_id = await seed_run(sessions, [d])
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+    for _ in range(2):
+        result = await ActivityEnvironment().run(acts.apply_correction, _apply(d, run_id))
+        assert result.status == ApplyStatus.APPLIED
+    customer = qbo.books.entities["Customer"]["58"]
+    assert customer["PrimaryEmailAddr"] == {"Address": "amy@new.example"}
+    assert (customer["SyncToken"], customer["DisplayName"], qbo.books.writes) == (
+        "1",
+        "Amy's Bird Sanctuary",
+        1,
+    )
