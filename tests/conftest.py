@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 import uuid
@@ -31,6 +32,16 @@ from temporalio.testing import WorkflowEnvironment  # noqa: E402
 from runtime.embedded import EmbeddedPostgres, find_binary, free_port  # noqa: E402
 from runtime.search_attributes import ALL_KEYS, register_search_attributes  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`timeout`, CI and IDEs stop a run with SIGTERM; treat it as Ctrl-C so pytest still tears
+    down the session fixtures and no server outlives the run."""
+    signal.signal(signal.SIGTERM, _interrupt)
 
 
 @pytest.fixture(scope="session")
