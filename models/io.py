@@ -7,8 +7,9 @@ stay in PostgreSQL. Each call has one input model and one output model.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -63,6 +64,14 @@ class ReconcileInput(BaseModel):
         if self.window is None:
             raise ValueError("a run without a window gets its id from its schedule")
         return workflow_id_for(self.window, self.source_dir)
+
+
+def scheduled_window(scheduled: datetime, period: timedelta, time_zone: str) -> Window:
+    """The period ending at a schedule's fire time, measured on that zone's wall clock
+    (a nightly run after a DST change covers 23 or 25 hours: the whole local day)."""
+    local = scheduled.astimezone(ZoneInfo(time_zone))
+    start = (local - period).astimezone(UTC)
+    return Window(start=start, end=scheduled, as_of=scheduled)
 
 
 def workflow_id_for(window: Window, source_dir: str | None) -> str:

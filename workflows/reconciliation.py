@@ -7,8 +7,7 @@ and counts, so the history of a run over a million records is as small as one ov
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
@@ -28,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         RunSummary,
         StartRunInput,
         Window,
+        scheduled_window,
     )
     from models.progress import RunProgress
     from models.records import Source
@@ -161,9 +161,7 @@ class ReconciliationWorkflow:
                 type="ConfigurationError",
                 non_retryable=True,
             )
-        local = scheduled.astimezone(ZoneInfo(request.time_zone))
-        start = (local - request.period).astimezone(UTC)  # wall-clock arithmetic: DST-safe
-        return Window(start=start, end=scheduled, as_of=scheduled)
+        return scheduled_window(scheduled, request.period, request.time_zone)
 
     async def _fetch(
         self, run_id: int, source: Source, request: ReconcileInput, window: Window
