@@ -16,7 +16,7 @@ import shutil
 import signal
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -210,7 +210,8 @@ async def reconcile_against_sandbox(data, request: ReconcileInput) -> tuple[RunS
 
     async with run_sandbox(data) as sb:
         console.print("Vendor sandbox: " + ", ".join(f"{k} {v}" for k, v in sorted(sb.urls.items())), soft_wrap=True)
-        settings = Settings(**{key.lower(): value for key, value in sb.env().items()})
+        pointed: dict[str, Any] = {key.lower(): value for key, value in sb.env().items()}
+        settings = Settings(**pointed)  # the environment and .env still apply to the rest
         return await run_reconciliation(settings, request)
 
 

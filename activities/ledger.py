@@ -30,7 +30,7 @@ from models.io import (
     RunSummary,
     StartRunInput,
 )
-from models.records import Source
+from models.records import CanonicalRecord, Source
 from normalizers import normalize
 from runtime.settings import Settings
 
@@ -68,7 +68,8 @@ class LedgerActivities:
                 if not rows:
                     break
                 origins = await _origins(session, {r.page_id for r in rows})
-                versions, issues = [], {}
+                versions: list[tuple[CanonicalRecord, int | None]] = []
+                issues: dict[int, str] = {}
                 for row in rows:
                     where = f"{origins.get(row.page_id, 'page ' + str(row.page_id))}, {row.object_type} {row.vendor_id}"
                     if row.op == "remove":

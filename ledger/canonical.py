@@ -31,7 +31,6 @@ def occurred_on(record: CanonicalRecord) -> date | None:
 
 def _row_values(record: CanonicalRecord) -> dict:
     data = record.model_dump(mode="json")
-    money = isinstance(record, MoneyRecord)
     return {
         "source": record.ref.source.value,
         "object_type": record.ref.type,
@@ -40,8 +39,8 @@ def _row_values(record: CanonicalRecord) -> dict:
         "data": data,
         "content_hash": hashlib.sha256(dumps(data).encode()).hexdigest(),
         "occurred_on": occurred_on(record),
-        "amount": record.amount if money else None,
-        "currency": record.currency if money else None,
+        "amount": record.amount if isinstance(record, MoneyRecord) else None,
+        "currency": record.currency if isinstance(record, MoneyRecord) else None,
     }
 
 

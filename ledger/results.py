@@ -43,10 +43,10 @@ async def start_run(session: AsyncSession, spec: StartRunInput) -> int:
         source_dir=spec.source_dir,
         status="running",
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[Run.workflow_id, Run.workflow_run_id], set_={"status": "running"}
     ).returning(Run.id)
-    return (await session.execute(stmt)).scalar_one()
+    return (await session.execute(upsert)).scalar_one()
 
 
 async def get_run(session: AsyncSession, run_id: int) -> Run:
@@ -196,10 +196,15 @@ async def open_discrepancies(
     session: AsyncSession, *, or_resolved_in_run: int | None = None
 ) -> list[DiscrepancyRow]:
     """Discrepancies not closed (and, for a retried step, those this run already closed)."""
-    condition = DiscrepancyRow.status.not_in(CLOSED_STATUSES)
-    if or_resolved_in_run is not None:
-        condition = condition | (DiscrepancyRow.resolved_run == or_resolved_in_run)
-    rows = await session.execute(select(DiscrepancyRow).where(condition))
+    query = select(DiscrepancyRow)
+    if or_resolved_in_run is None:
+        query = query.where(DiscrepancyRow.status.not_in(CLOSED_STATUSES))
+    else:
+        query = query.where(
+            DiscrepancyRow.status.not_in(CLOSED_STATUSES)
+            | (DiscrepancyRow.resolved_run == or_resolved_in_run)
+        )
+    rows = await session.execute(query)
     return list(rows.scalars())
 
 
@@ -250,13 +255,13 @@ async def upsert_discrepancies(
         )
         states.append({"run_id": run_id, "discrepancy_id": did, "state": state})
         setattr(counts, state, getattr(counts, state) + 1)
-    for row in await open_discrepancies(session, or_resolved_in_run=run_id):
-        if row.id in by_id or row.id not in rechecked:
+    for closed in await open_discrepancies(session, or_resolved_in_run=run_id):
+        if closed.id in by_id or closed.id not in rechecked:
             continue
-        row.status = DiscrepancyStatus.RESOLVED.value
-        row.resolved_run = run_id
-        row.resolved_reason = resolution
-        states.append({"run_id": run_id, "discrepancy_id": row.id, "state": "resolved"})
+        closed.status = DiscrepancyStatus.RESOLVED.value
+        closed.resolved_run = run_id
+        closed.resolved_reason = resolution
+        states.append({"run_id": run_id, "discrepancy_id": closed.id, "state": "resolved"})
         counts.resolved += 1
     if states:
         await session.execute(insert(RunDiscrepancy), states)

@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     lookback: timedelta = timedelta(days=120)
     recheck_horizon: timedelta = timedelta(days=90)
     rules_file: Path | None = None
-    severities: dict[str, Literal["high", "medium", "low"]] = Field(
+    severities: dict[str, str] = Field(
         default_factory=lambda: {
             "existence": "high",
             "total": "high",
@@ -88,6 +88,42 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_channel: str | None = None
     slack_api_url: str | None = None
+
+    # Payload encryption (Temporal history) and its codec server for the UI
+    codec_keys: dict[str, SecretStr] = Field(default_factory=dict)  # {"key-id": base64 32 bytes}
+    codec_active_key: str | None = None  # default: the highest key id
+    codec_server_token: SecretStr | None = None
+    codec_cors_origins: list[str] = Field(
+        default_factory=lambda: ["http://localhost:8080", "http://localhost:8233"]
+    )
+
+    # Observability
+    metrics_bind_address: str | None = None  # e.g. 0.0.0.0:9464 serves Prometheus metrics
+    log_format: Literal["json", "text"] | None = None  # default: json in production
+    log_level: str = "INFO"
+
+    # Approvals and write-back
+    approvers: dict[str, list[str]] = Field(default_factory=dict)  # role → Slack ids / CLI names
+    approver_roles: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "high": ["owner", "bookkeeper"],
+            "medium": ["bookkeeper"],
+            "low": ["bookkeeper"],
+        }
+    )
+    approval_remind_after: timedelta = timedelta(days=1)
+    approval_expire_after: timedelta = timedelta(days=7)
+    writeback_modes: dict[str, Literal["auto", "review", "never"]] = Field(default_factory=dict)
+    writeback_dry_run: bool = False
+
+    # Exception email
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "accord@localhost"
+    smtp_to: str | None = None  # comma-separated addresses
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> Settings:
