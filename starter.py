@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import signal
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -193,9 +192,13 @@ def demo(
     folder = settings.data_dir / "demo" / f"{month}-seed{seed}-orders{orders}"
     write_recorded(data, folder)  # the planted truth (expected.json), and the pages for --recorded
     planted = json.loads((folder / "expected.json").read_text())["discrepancies"]
-    console.print(f"Generated {month} for seed {seed}: {orders} orders, {len(planted)} planted discrepancies")
+    console.print(
+        f"Generated {month} for seed {seed}: {orders} orders, {len(planted)} planted discrepancies"
+    )
     report = str((settings.data_dir / "reports" / f"demo-{month}.json").resolve())
-    request = ReconcileInput(window=data.window, overlap=settings.window_overlap, report_path=report)
+    request = ReconcileInput(
+        window=data.window, overlap=settings.window_overlap, report_path=report
+    )
     if recorded:
         request = request.model_copy(update={"source_dir": str(folder.resolve())})
         summary, url = asyncio.run(run_reconciliation(settings, request))
@@ -209,7 +212,10 @@ async def reconcile_against_sandbox(data, request: ReconcileInput) -> tuple[RunS
     from sandbox.servers import run_sandbox
 
     async with run_sandbox(data) as sb:
-        console.print("Vendor sandbox: " + ", ".join(f"{k} {v}" for k, v in sorted(sb.urls.items())), soft_wrap=True)
+        console.print(
+            "Vendor sandbox: " + ", ".join(f"{k} {v}" for k, v in sorted(sb.urls.items())),
+            soft_wrap=True,
+        )
         pointed: dict[str, Any] = {key.lower(): value for key, value in sb.env().items()}
         settings = Settings(**pointed)  # the environment and .env still apply to the rest
         return await run_reconciliation(settings, request)
@@ -271,6 +277,7 @@ def _mount_optional_commands() -> None:
 
 
 _mount_optional_commands()
+
 
 def _stop_cleanly_on_sigterm() -> None:
     """`kill`, CI timeouts and process managers send SIGTERM: treat it like Ctrl-C, so the
