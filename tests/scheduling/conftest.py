@@ -6,9 +6,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.scheduling.schedule_standins import HeldStandIn, QuickStandIn
 from temporalio.client import Client
 from temporalio.worker import Worker
+
+from tests.scheduling.schedule_standins import HeldStandIn, QuickStandIn
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.scheduling.schedule_standins import Arrival
-from tests.scheduling.schedule_waiting import eventually
 from temporalio.client import Client
 
 from scheduling.backfill import ScheduleBusyError
@@ -18,6 +16,8 @@ from scheduling.schedules import (
     delete_schedule,
     describe_schedule,
 )
+from tests.scheduling.schedule_standins import Arrival
+from tests.scheduling.schedule_waiting import eventually
 
 OCTOBER = (datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
 DAY = timedelta(days=1)

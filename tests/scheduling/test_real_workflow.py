@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from tests.scheduling.schedule_waiting import eventually
 from temporalio.client import Client, WorkflowExecutionDescription, WorkflowHandle
 from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode
@@ -26,6 +25,7 @@ from scheduling.schedules import (
     describe_schedule,
     trigger_schedule,
 )
+from tests.scheduling.schedule_waiting import eventually
 from worker import running_worker
 from workflows.reconciliation import ReconciliationWorkflow
 

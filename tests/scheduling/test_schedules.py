@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.scheduling.schedule_standins import Arrival
-from tests.scheduling.schedule_waiting import eventually
 from temporalio.client import Client
 
 from models.errors import InputError
@@ -20,6 +18,8 @@ from scheduling.schedules import (
     trigger_schedule,
     unpause_schedule,
 )
+from tests.scheduling.schedule_standins import Arrival
+from tests.scheduling.schedule_waiting import eventually
 
 
 async def test_a_new_schedule_is_nightly_with_skip_and_an_explicit_catchup_window(
