@@ -12,31 +12,23 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 import engine
+from activities.approvals import approval_activities
 from activities.ingest import Ingestor
 from activities.ledger import LedgerActivities
+from activities.live import live_activities, quickbooks_connector
 from activities.recorded import RecordedActivities
+from activities.writeback import writers_for
 from ledger import make_engine, migrate, session_factory
 from runtime.settings import Settings, get_settings
+from workflows.approval import APPROVAL_WORKFLOWS
 from workflows.reconciliation import ReconciliationWorkflow
 
 log = logging.getLogger("accord.worker")
-
-
-def live_fetch_activities(
-    settings: Settings, ingestor: Ingestor, stack: AsyncExitStack
-) -> list[Any]:
-    """The vendor connectors' fetch activities, for the vendors that are configured."""
-    try:
-        from activities.live import live_activities
-    except ImportError:
-        return []
-    return live_activities(settings, ingestor, stack)
 
 
 @asynccontextmanager
@@ -50,6 +42,7 @@ async def running_worker(
     ingestor = Ingestor(sessions)
     ledger = LedgerActivities(sessions, settings, engine.EngineConfig.from_settings(settings))
     async with AsyncExitStack() as stack:
+        quickbooks = quickbooks_connector(settings, ingestor, stack)
         activities = [
             ledger.start_run,
             ledger.normalize,
@@ -57,12 +50,13 @@ async def running_worker(
             ledger.compare,
             ledger.finish_run,
             RecordedActivities(ingestor).fetch_recorded,
-            *live_fetch_activities(settings, ingestor, stack),
+            *live_activities(settings, ingestor, quickbooks),
+            *approval_activities(sessions, settings, **writers_for(settings, quickbooks)),
         ]
         worker = Worker(
             client,
             task_queue=settings.temporal_task_queue,
-            workflows=[ReconciliationWorkflow],
+            workflows=[ReconciliationWorkflow, *APPROVAL_WORKFLOWS],
             activities=activities,
             max_concurrent_activities=8,
         )
@@ -76,13 +70,16 @@ async def running_worker(
 async def main() -> None:
     from runtime.client import connect_temporal
     from runtime.embedded import embedded_services
+    from runtime.observability import configure_logging, telemetry_runtime
 
     settings = get_settings()
+    configure_logging(settings)
     async with embedded_services(settings, temporal=False) as services:
         client = await connect_temporal(
             settings.temporal_address or f"127.0.0.1:{settings.embedded_temporal_port}",
             settings.temporal_namespace,
             settings=settings,
+            runtime=telemetry_runtime(settings),
         )
         async with running_worker(client, settings, services.database_url):
             log.info("worker running on task queue %s", settings.temporal_task_queue)
@@ -94,7 +91,6 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         asyncio.run(main())

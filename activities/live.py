@@ -29,13 +29,24 @@ def _configured(build: Any, *args: Any) -> Any:
         return None
 
 
-def live_activities(settings: Settings, ingestor: PageIngestor, stack: AsyncExitStack) -> list[Any]:
-    """Bound `fetch` methods of the four vendor classes; clients closed with `stack`."""
+def quickbooks_connector(
+    settings: Settings, ingestor: PageIngestor, stack: AsyncExitStack
+) -> QuickBooksConnector | None:
+    """The one QuickBooks client of a worker: fetch and write-back share its token chain."""
     quickbooks = _configured(
         QuickBooksConnector.from_settings, settings, LedgerTokenBackend(ingestor)
     )
     if quickbooks is not None:
         stack.push_async_callback(quickbooks.aclose)
+    return quickbooks
+
+
+def live_activities(
+    settings: Settings,
+    ingestor: PageIngestor,
+    quickbooks: QuickBooksConnector | None,
+) -> list[Any]:
+    """Bound `fetch` methods of the four vendor classes."""
     return [
         PlaidActivities(_configured(PlaidConnector.from_settings, settings), ingestor).fetch,
         StripeActivities(_configured(StripeConnector.from_settings, settings), ingestor).fetch,

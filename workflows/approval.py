@@ -319,7 +319,7 @@ class RunApprovalsWorkflow:
                 GroupInput(
                     run_id=plan.run_id, group=group, times=plan.times, run_ui_url=plan.run_ui_url
                 ),
-                id=f"approvals-run{plan.run_id}-{group.key}",
+                id=f"{workflow.info().workflow_id}-{group.key}",
                 static_summary=group.title,
             )
         except ChildWorkflowError as error:

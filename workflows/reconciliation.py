@@ -12,8 +12,10 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from models.approvals import RunApprovalsInput
     from models.io import (
         CompareResult,
         FetchInput,
@@ -130,6 +132,8 @@ class ReconciliationWorkflow:
             summary="write the report",
         )
         self._show_counts(compared)
+        if workflow.patched("approvals-after-report"):
+            await self._request_approvals(run.run_id)
         self._progress.stage = "done"
         return report.model_copy(
             update={
@@ -139,6 +143,19 @@ class ReconciliationWorkflow:
                 "failed_sources": failed,
             }
         )
+
+    async def _request_approvals(self, run_id: int) -> None:
+        """Hand what needs a person to its own workflow, which may wait for days: this run
+        ends now (ABANDON), so the next scheduled run is never held back by an approval."""
+        await workflow.start_child_workflow(
+            "RunApprovalsWorkflow",
+            RunApprovalsInput(run_id=run_id),
+            # the ledger's run id alone could repeat if a ledger is rebuilt; the workflow run id cannot
+            id=f"approvals-run{run_id}-{workflow.info().run_id}",
+            parent_close_policy=ParentClosePolicy.ABANDON,
+            static_summary=f"approvals for run {run_id}",
+        )
+        self._progress.stage = "approvals requested"
 
     def _show_counts(self, compared: CompareResult) -> None:
         """Counts and money on the run itself, so operators can filter runs in the UI."""
