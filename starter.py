@@ -92,7 +92,30 @@ async def run_reconciliation(settings: Settings, request: ReconcileInput) -> tup
             console.print(f"[dim]workflow {handle.id} started[/dim]")
             summary = await handle.result()
             run_id = (await handle.describe()).run_id
+            await _let_approvals_start(client, f"approvals-run{summary.run_id}-{run_id}")
             return summary, settings.workflow_ui_url(handle.id, run_id)
+
+
+async def _let_approvals_start(client, workflow_id: str, patience: float = 30.0) -> None:
+    """Keep this command's worker up until the run's approvals workflow has posted its requests
+    (it then waits for people; `make worker` carries it on, and `starter.py pending` lists it)."""
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.service import RPCError
+
+    handle = client.get_workflow_handle(workflow_id)
+    deadline = asyncio.get_running_loop().time() + patience
+    while asyncio.get_running_loop().time() < deadline:
+        try:
+            events = [e.event_type async for e in handle.fetch_history_events()]
+        except RPCError:  # not started yet: the parent starts it as its last step
+            events = []
+        started = EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED
+        waiting_on_people = started in events or (
+            EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED in events
+        )
+        if waiting_on_people:
+            return
+        await asyncio.sleep(0.5)
 
 
 def print_summary(summary: RunSummary, ui_url: str) -> None:
@@ -187,7 +210,7 @@ def demo(
     the vendors' SDKs against the loopback sandbox (or from recorded pages with --recorded)."""
     from sandbox.generator import generate, write_recorded
 
-    settings = get_settings()
+    settings = with_demo_approvers(get_settings())
     data = generate(seed=seed, month=date.fromisoformat(f"{month}-01"), orders=orders)
     folder = settings.data_dir / "demo" / f"{month}-seed{seed}-orders{orders}"
     write_recorded(data, folder)  # the planted truth (expected.json), and the pages for --recorded
@@ -203,11 +226,30 @@ def demo(
         request = request.model_copy(update={"source_dir": str(folder.resolve())})
         summary, url = asyncio.run(run_reconciliation(settings, request))
     else:
-        summary, url = asyncio.run(reconcile_against_sandbox(data, request))
+        summary, url = asyncio.run(reconcile_against_sandbox(data, request, settings))
     print_summary(summary, url)
+    console.print(
+        "Waiting for a person: `.venv/bin/python starter.py pending`; decide with "
+        "`starter.py decide <id> approve --by owner` while `make worker` runs.",
+        soft_wrap=True,
+    )
 
 
-async def reconcile_against_sandbox(data, request: ReconcileInput) -> tuple[RunSummary, str]:
+DEMO_APPROVERS = {"owner": ["owner"], "bookkeeper": ["bookkeeper"], "cfo": ["cfo"]}
+
+
+def with_demo_approvers(settings: Settings) -> Settings:
+    """The demo's business has an owner, a bookkeeper and a CFO unless APPROVERS names people."""
+    return (
+        settings
+        if settings.approvers
+        else settings.model_copy(update={"approvers": DEMO_APPROVERS})
+    )
+
+
+async def reconcile_against_sandbox(
+    data, request: ReconcileInput, base: Settings
+) -> tuple[RunSummary, str]:
     """Serve the month from the loopback vendor APIs and reconcile it through the live path."""
     from sandbox.servers import run_sandbox
 
@@ -217,7 +259,7 @@ async def reconcile_against_sandbox(data, request: ReconcileInput) -> tuple[RunS
             soft_wrap=True,
         )
         pointed: dict[str, Any] = {key.lower(): value for key, value in sb.env().items()}
-        settings = Settings(**pointed)  # the environment and .env still apply to the rest
+        settings = base.model_copy(update=Settings(**pointed).model_dump(include=set(pointed)))
         return await run_reconciliation(settings, request)
 
 
