@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import distinct_on, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ledger.db import dumps
@@ -107,7 +107,7 @@ async def _latest_versions(
         .where(RawRecord.source == source)
         .where(tuple_(RawRecord.object_type, RawRecord.vendor_id).in_(keys))
         .order_by(RawRecord.object_type, RawRecord.vendor_id, RawRecord.version.desc())
-        .distinct(RawRecord.object_type, RawRecord.vendor_id)
+        .ext(distinct_on(RawRecord.object_type, RawRecord.vendor_id))
     )
     return {(r.object_type, r.vendor_id): (r.version, r.content_hash) for r in rows}
 

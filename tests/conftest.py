@@ -25,10 +25,13 @@ if PROJECT_ROOT not in sys.path:
     sys.path.insert(0, PROJECT_ROOT)
 
 import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker  # noqa: E402
 from temporalio.client import Client  # noqa: E402
 from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
+from ledger import make_engine, migrate, session_factory  # noqa: E402
 from runtime.embedded import EmbeddedPostgres, find_binary, free_port  # noqa: E402
 from runtime.search_attributes import ALL_KEYS, register_search_attributes  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
@@ -118,3 +121,36 @@ def settings(temporal_address: str, database_url: str, tmp_path: Path) -> Settin
         temporal_task_queue=f"test-{uuid.uuid4()}",
         database_url=database_url,
     )
+
+
+@pytest.fixture(scope="session")
+async def migrated_url(database_url: str) -> str:
+    """The session's ledger with every Alembic migration applied."""
+    await migrate(database_url)
+    return database_url
+
+
+@pytest.fixture
+async def clean_ledger(migrated_url: str) -> str:
+    """The ledger emptied before a test (schema kept, ids restarted)."""
+    engine = make_engine(migrated_url)
+    async with engine.begin() as conn:
+        tables = (
+            await conn.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+        ).scalars()
+        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+    return migrated_url
+
+
+@pytest.fixture
+async def sessions(clean_ledger: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """A session factory on an emptied ledger."""
+    engine = make_engine(clean_ledger)
+    yield session_factory(engine)
+    await engine.dispose()

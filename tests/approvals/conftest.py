@@ -9,12 +9,10 @@ from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import text
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.approvals import approval_activities
-from ledger import make_engine, migrate, session_factory
 from runtime.settings import Settings
 from sandbox.slack_api import SlackSandbox
 from workflows.approval import APPROVAL_WORKFLOWS
@@ -38,27 +36,9 @@ class ApprovalSettings(Settings):
     smtp_to: str = ""
 
 
-@pytest.fixture(scope="session")
-async def approvals_db(database_url: str) -> str:
-    await migrate(database_url)
-    return database_url
-
-
 @pytest.fixture
-async def sessions(approvals_db: str):
-    engine = make_engine(approvals_db)
-    async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ).scalars()
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    yield session_factory(engine)
-    await engine.dispose()
+def approvals_db(migrated_url: str) -> str:
+    return migrated_url
 
 
 @pytest.fixture(scope="session")

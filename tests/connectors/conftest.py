@@ -6,11 +6,9 @@ import dataclasses
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from temporalio.testing import ActivityEnvironment
 
 from activities.fetch_support import PageRetry
-from ledger import make_engine, migrate, session_factory
 from models.io import FetchInput, FetchResult
 from models.records import Source
 from runtime.settings import Settings
@@ -53,22 +51,3 @@ class ActivityRun:
 @pytest.fixture
 def activity_run() -> ActivityRun:
     return ActivityRun()
-
-
-@pytest.fixture
-async def sessions(database_url: str):
-    """A session factory on the session's ledger, emptied first."""
-    await migrate(database_url)
-    engine = make_engine(database_url)
-    async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ).scalars()
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    yield session_factory(engine)
-    await engine.dispose()

@@ -9,10 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from temporalio.client import Client, WorkflowHandle
 
-from ledger import make_engine, migrate
 from models.io import ReconcileInput, RunSummary, Window
 from runtime.settings import Settings
 from worker import running_worker
@@ -27,31 +25,17 @@ class Reconciled:
 
 
 @pytest.fixture
-async def clean_ledger(database_url: str) -> str:
-    await migrate(database_url)
-    engine = make_engine(database_url)
-    async with engine.begin() as conn:
-        tables = (
-            await conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ).scalars()
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    await engine.dispose()
-    return database_url
-
-
-@pytest.fixture
 def reconcile(temporal_client: Client, clean_ledger: str, tmp_path: Path):
     """`await reconcile(source_dir, window)` runs one workflow through a fresh worker."""
     settings = Settings(
-        temporal_task_queue=f"test-{uuid.uuid4()}", data_dir=tmp_path / "accord", database_url=clean_ledger
+        temporal_task_queue=f"test-{uuid.uuid4()}",
+        data_dir=tmp_path / "accord",
+        database_url=clean_ledger,
     )
 
-    async def run(source_dir: Path, window: Window, *, workflow_id: str | None = None) -> Reconciled:
+    async def run(
+        source_dir: Path, window: Window, *, workflow_id: str | None = None
+    ) -> Reconciled:
         report = tmp_path / f"report-{uuid.uuid4().hex[:8]}.json"
         request = ReconcileInput(window=window, source_dir=str(source_dir), report_path=str(report))
         async with running_worker(temporal_client, settings, clean_ledger):
