@@ -15,18 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from engine.rules import Rule, load_rules
-
-DEFAULT_SEVERITIES: dict[str, str] = {
-    "existence": "high",
-    "total": "high",
-    "status": "medium",
-    "currency": "high",
-    "line_items": "medium",
-    "customer": "low",
-    "cosmetic": "low",
-    "input": "medium",
-    "ambiguous": "medium",
-}
+from models.results import DEFAULT_SEVERITIES
 
 # Which system's value wins per field (see engine.authority for how a correction is proposed).
 DEFAULT_AUTHORITY: dict[str, str] = {

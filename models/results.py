@@ -25,6 +25,19 @@ class Severity(StrEnum):
 
 SEVERITY_ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2}
 
+# Default severity per discrepancy field (and per kind of finding); Settings may override each.
+DEFAULT_SEVERITIES: dict[str, str] = {
+    "existence": "high",
+    "total": "high",
+    "status": "medium",
+    "currency": "high",
+    "line_items": "medium",
+    "customer": "low",
+    "cosmetic": "low",
+    "input": "medium",
+    "ambiguous": "medium",
+}
+
 
 class DiscrepancyField(StrEnum):
     EXISTENCE = "existence"

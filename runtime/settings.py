@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.results import DEFAULT_SEVERITIES
+
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "test", "sandbox"}
 
 
@@ -44,18 +46,7 @@ class Settings(BaseSettings):
     lookback: timedelta = timedelta(days=120)
     recheck_horizon: timedelta = timedelta(days=90)
     rules_file: Path | None = None
-    severities: dict[str, str] = Field(
-        default_factory=lambda: {
-            "existence": "high",
-            "total": "high",
-            "status": "medium",
-            "currency": "high",
-            "line_items": "medium",
-            "customer": "low",
-            "cosmetic": "low",
-            "input": "medium",
-        }
-    )
+    severities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
 
     # Schedules (`python starter.py schedule ...`)
     schedule_id: str = "accord-nightly"
