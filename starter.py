@@ -268,11 +268,16 @@ def sandbox(
     seed: Annotated[int, typer.Option(help="seed of the generated business")] = 0,
     orders: Annotated[int, typer.Option(help="storefront orders in the month")] = 200,
 ) -> None:
-    """Serve loopback Plaid, Stripe, Shopify and QuickBooks APIs; print the settings that
-    point Accord at them (KEY=value lines), then serve until interrupted."""
+    """Serve loopback Plaid, Stripe, Shopify, QuickBooks and Slack Web APIs; print the settings
+    that point Accord at them (KEY=value lines), then serve until interrupted."""
     from sandbox.servers import serve_forever
+    from sandbox.slack_api import SlackSandbox
 
-    serve_forever(seed=seed, orders=orders)
+    with SlackSandbox(token="xoxb-sandbox-accord") as slack:
+        print(f"SLACK_API_URL={slack.api_url}", flush=True)
+        print("SLACK_BOT_TOKEN=xoxb-sandbox-accord", flush=True)
+        print("SLACK_CHANNEL=#accord-approvals", flush=True)
+        serve_forever(seed=seed, orders=orders)
 
 
 @app.command()
