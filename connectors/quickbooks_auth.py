@@ -64,7 +64,11 @@ class QuickBooksAuth:
         configured = (
             _fingerprint(self.initial_refresh_token) if self.initial_refresh_token else None
         )
-        if stored and (configured is None or stored.granted_from in (None, configured)):
+        if stored and (
+            configured is None
+            or stored.granted_from in (None, configured)
+            or _fingerprint(stored.refresh_token) == configured  # the chain's own current token
+        ):
             return stored
         if not self.initial_refresh_token:
             raise VendorAuthError(VENDOR, "no_refresh_token", "set QBO_REFRESH_TOKEN")

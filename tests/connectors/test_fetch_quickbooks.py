@@ -102,6 +102,19 @@ async def test_tokens_rotate_and_survive_a_worker_restart(fast_retry, activity_r
     assert ingestor.live_ids("Invoice") == expected("Invoice")
 
 
+async def test_a_company_connected_again_uses_its_new_refresh_token(fast_retry, activity_run):
+    """The stored chain of a revoked connection is dead; a newly configured QBO_REFRESH_TOKEN
+    (a person connected the company again) wins over it instead of failing with invalid_grant."""
+    tokens = DictBackend()
+    async with run_sandbox(DATA) as sb:
+        await fetch(activity_run, connector(sb, tokens), MemoryIngestor(), fast_retry)
+    async with run_sandbox(DATA) as reconnected:  # its own authorization, unaware of the old chain
+        ingestor = MemoryIngestor()
+        await fetch(activity_run, connector(reconnected, tokens), ingestor, fast_retry)
+        assert reconnected.hosts["quickbooks"].requests(TOKEN_PATH) == 1
+    assert ingestor.live_ids("Invoice") == expected("Invoice")
+
+
 async def test_injected_failures_end_with_the_rows_of_a_clean_run(fast_retry, activity_run):
     clean, faulty = MemoryIngestor(), MemoryIngestor()
     plan = FaultPlan(
