@@ -190,5 +190,11 @@ def _compare_result(findings, counts) -> CompareResult:
         new=counts.new,
         still_open=counts.still_open,
         resolved=counts.resolved,
+        needs_approval=sum(
+            1
+            for f in findings
+            if (f.discrepancy.severity.value == "high" and f.discrepancy.correction)
+            or f.discrepancy.approvers
+        ),
         money_at_stake=money,
     )

@@ -137,6 +137,7 @@ class CompareResult(BaseModel):
     new: int = 0
     still_open: int = 0
     resolved: int = 0
+    needs_approval: int = 0  # high-severity corrections and rules that name approvers
     money_at_stake: dict[str, Decimal] = Field(default_factory=dict)  # by currency
 
 

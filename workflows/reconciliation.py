@@ -167,6 +167,7 @@ class ReconciliationWorkflow:
                 sa.LOW_COUNT.value_set(float(severity.get("low", 0))),
                 # filtering only (no decimal search attribute type); the ledger keeps it exact
                 sa.MONEY_AT_STAKE.value_set(float(sum(compared.money_at_stake.values(), 0))),
+                sa.APPROVALS_WAITING.value_set(compared.needs_approval),
             ]
         )
 

@@ -34,7 +34,9 @@ def _edit(path, change):
 def broken(month, tmp_path):
     folder = tmp_path / "recorded"
     write_recorded(month, folder)
-    (folder / "stripe" / "charges_9999.json").write_bytes(b'{"object": "list", "data": [{"id": "ch_')
+    (folder / "stripe" / "charges_9999.json").write_bytes(
+        b'{"object": "list", "data": [{"id": "ch_'
+    )
     orders = _first_page(folder, "shopify/orders_*.json")
     _edit(orders, lambda b: b["orders"][0].pop("total_price"))
     _edit(orders, lambda b: b["orders"][1].update(currency="ZZZ"))
@@ -47,26 +49,37 @@ def _inputs(report):
     return [d for d in report["discrepancies"] if d["field"] == "input"]
 
 
-async def test_each_bad_input_is_reported_and_the_run_goes_on(broken, month, reconcile, database_url):
+async def test_each_bad_input_is_reported_and_the_run_goes_on(
+    broken, month, reconcile, database_url
+):
     result = await reconcile(broken, month.window)
-    problems = {d["records"][0]["type"] + " " + d["records"][0]["id"]: d["explanation"] for d in _inputs(result.report)}
+    problems = {
+        d["records"][0]["type"] + " " + d["records"][0]["id"]: d["explanation"]
+        for d in _inputs(result.report)
+    }
     page = problems["page file stripe/charges_9999.json"]
     assert "JSON" in page or "json" in page
     orders = json.loads(_first_page(broken, "shopify/orders_*.json").read_text())["orders"]
     missing = problems[f"order {orders[0]['id']}"]
     assert "total_price" in missing and "orders_0001.json" in missing
     assert "ZZZ" in problems[f"order {orders[1]['id']}"]
-    invoice = json.loads(_first_page(broken, "quickbooks/Invoice_*.json").read_text())["QueryResponse"]["Invoice"][0]
+    invoice = json.loads(_first_page(broken, "quickbooks/Invoice_*.json").read_text())[
+        "QueryResponse"
+    ]["Invoice"][0]
     assert "1O4.00" in problems[f"Invoice {invoice['Id']}"]
     assert result.summary.matches.matches > 0, "the rest of the month was still reconciled"
 
     engine = make_engine(database_url)
     async with engine.connect() as conn:
         body = (
-            await conn.execute(select(RawPage.body).where(RawPage.origin == "file stripe/charges_9999.json"))
+            await conn.execute(
+                select(RawPage.body).where(RawPage.origin == "file stripe/charges_9999.json")
+            )
         ).scalar_one()
         kept = (
-            await conn.execute(select(RawRecord.payload).where(RawRecord.vendor_id == str(orders[0]["id"])))
+            await conn.execute(
+                select(RawRecord.payload).where(RawRecord.vendor_id == str(orders[0]["id"]))
+            )
         ).scalar_one()
     await engine.dispose()
     assert body == (broken / "stripe" / "charges_9999.json").read_bytes()

@@ -15,11 +15,17 @@ def _keys(records) -> frozenset[str]:
 
 
 def _found(report) -> set[tuple]:
-    return {(d["field"], d["severity"], d["status"], _keys(d["records"])) for d in report["discrepancies"]}
+    return {
+        (d["field"], d["severity"], d["status"], _keys(d["records"]))
+        for d in report["discrepancies"]
+    }
 
 
 def _planted(expected) -> set[tuple]:
-    return {(d["field"], d["severity"], d["status"], _keys(d["records"])) for d in expected["discrepancies"]}
+    return {
+        (d["field"], d["severity"], d["status"], _keys(d["records"]))
+        for d in expected["discrepancies"]
+    }
 
 
 @pytest.fixture(scope="module")
@@ -54,18 +60,52 @@ async def test_the_report_keeps_its_contract(month, recorded, reconcile):
         assert all({"source", "type", "id"} <= r.keys() for r in match["records"])
     for d in report["discrepancies"]:
         assert {"id", "field", "severity", "records", "values", "explanation", "status"} <= d.keys()
-        assert d["field"] in {"existence", "total", "status", "currency", "line_items", "customer", "rule", "input"}
+        assert d["field"] in {
+            "existence",
+            "total",
+            "status",
+            "currency",
+            "line_items",
+            "customer",
+            "rule",
+            "input",
+        }
         assert d["severity"] in {"high", "medium", "low"}
     assert all({"canonical_id", "source_ids"} <= c.keys() for c in report["customers"])
 
 
-async def test_running_the_same_window_again_adds_nothing_and_changes_nothing(month, recorded, reconcile):
+async def test_running_the_same_window_again_adds_nothing_and_changes_nothing(
+    month, recorded, reconcile
+):
     first = await reconcile(recorded, month.window)
     second = await reconcile(recorded, month.window)
     assert second.summary.discrepancies.new == 0
     assert second.summary.discrepancies.resolved == 0
     assert second.summary.discrepancies.still_open == first.summary.discrepancies.new
-    assert {d["id"] for d in second.report["discrepancies"]} == {d["id"] for d in first.report["discrepancies"]}
+    assert {d["id"] for d in second.report["discrepancies"]} == {
+        d["id"] for d in first.report["discrepancies"]
+    }
     assert Counter(m["kind"] for m in second.report["matches"]) == Counter(
         m["kind"] for m in first.report["matches"]
     )
+
+
+async def test_operators_find_runs_by_their_counts_in_the_temporal_ui(
+    month, recorded, reconcile, temporal_client
+):
+    import asyncio
+
+    result = await reconcile(recorded, month.window)
+    high = result.summary.discrepancies.by_severity["high"]
+    query = (
+        f"WorkflowId = '{result.handle.id}' AND AccordHighCount = {high} "
+        f"AND AccordApprovalsWaiting > 0 AND AccordMoneyAtStake > 0 "
+        f"AND AccordWindowStart >= '{month.window.start.strftime('%Y-%m-%dT%H:%M:%SZ')}' "
+        f"AND AccordSources = 'quickbooks'"
+    )
+    for _ in range(50):  # visibility is eventually consistent
+        found = [w.id async for w in temporal_client.list_workflows(query)]
+        if found:
+            break
+        await asyncio.sleep(0.2)
+    assert found == [result.handle.id]

@@ -20,7 +20,9 @@ async def test_a_fresh_history_replays(reconcile, tmp_path):
     write_recorded(month, tmp_path / "recorded")
     result = await reconcile(tmp_path / "recorded", month.window)
     history = await result.handle.fetch_history()
-    await Replayer(workflows=[ReconciliationWorkflow], data_converter=pydantic_data_converter).replay_workflow(history)
+    await Replayer(
+        workflows=[ReconciliationWorkflow], data_converter=pydantic_data_converter
+    ).replay_workflow(history)
 
 
 async def test_committed_histories_replay():
@@ -30,4 +32,6 @@ async def test_committed_histories_replay():
     assert files, "a recorded history is committed"
     for path in files:
         history = WorkflowHistory.from_json(path.stem, path.read_text())
-        await Replayer(workflows=[ReconciliationWorkflow], data_converter=pydantic_data_converter).replay_workflow(history)
+        await Replayer(
+            workflows=[ReconciliationWorkflow], data_converter=pydantic_data_converter
+        ).replay_workflow(history)
