@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 from temporalio import activity
@@ -179,3 +179,18 @@ def vendor_failures() -> Iterator[None]:
         raise ApplicationError(
             str(error), error.vendor, error.code, type="VendorUnavailable", next_retry_delay=delay
         ) from error
+
+
+Client = TypeVar("Client")
+
+
+class VendorFetch(Generic[Client]):
+    """What every vendor's fetch activity class holds: its connector (None when the vendor is
+    not configured: the fetch then answers `absent`), the ingestor and the page retry policy."""
+
+    def __init__(
+        self, connector: Client | None, ingestor: PageIngestor, retry: PageRetry | None = None
+    ) -> None:
+        self.connector = connector
+        self.ingestor = ingestor
+        self.retry = retry or PageRetry()

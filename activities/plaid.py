@@ -15,7 +15,7 @@ from functools import partial
 
 from temporalio import activity
 
-from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
+from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
 from connectors.errors import TransientVendorError
 from connectors.pages import Page
 from connectors.plaid import PlaidConnector, SyncMutationDuringPagination
@@ -26,17 +26,7 @@ PAGE_TYPE = "transactions_sync"
 MAX_RESTARTS = 5
 
 
-class PlaidActivities:
-    def __init__(
-        self,
-        connector: PlaidConnector | None,
-        ingestor: PageIngestor,
-        retry: PageRetry | None = None,
-    ) -> None:
-        self.connector = connector
-        self.ingestor = ingestor
-        self.retry = retry or PageRetry()
-
+class PlaidActivities(VendorFetch[PlaidConnector]):
     @activity.defn(name="fetch_plaid")
     async def fetch(self, input: FetchInput) -> FetchResult:
         """Bring the item up to date. The window does not apply: sync returns what changed

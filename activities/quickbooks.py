@@ -17,7 +17,7 @@ from functools import partial
 
 from temporalio import activity
 
-from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
+from activities.fetch_support import FetchRun, PageIngestor, PageRetry, VendorFetch, vendor_failures
 from connectors.quickbooks import ENTITIES, NAME_LISTS, QuickBooksConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
@@ -37,7 +37,7 @@ class LedgerTokenBackend:
         await self.ingestor.save_cursor(Source.QUICKBOOKS, key, value)
 
 
-class QuickBooksActivities:
+class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
     def __init__(
         self,
         connector: QuickBooksConnector | None,
@@ -45,9 +45,7 @@ class QuickBooksActivities:
         retry: PageRetry | None = None,
         first_sync_lookback: timedelta = timedelta(days=120),
     ) -> None:
-        self.connector = connector
-        self.ingestor = ingestor
-        self.retry = retry or PageRetry()
+        super().__init__(connector, ingestor, retry)
         self.first_sync_lookback = first_sync_lookback
 
     @activity.defn(name="fetch_quickbooks")

@@ -12,7 +12,7 @@ from functools import partial
 
 from temporalio import activity
 
-from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
+from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
 from connectors.shopify import ShopifyConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
@@ -24,17 +24,7 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
-class ShopifyActivities:
-    def __init__(
-        self,
-        connector: ShopifyConnector | None,
-        ingestor: PageIngestor,
-        retry: PageRetry | None = None,
-    ) -> None:
-        self.connector = connector
-        self.ingestor = ingestor
-        self.retry = retry or PageRetry()
-
+class ShopifyActivities(VendorFetch[ShopifyConnector]):
     @activity.defn(name="fetch_shopify")
     async def fetch(self, input: FetchInput) -> FetchResult:
         if self.connector is None:

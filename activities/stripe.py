@@ -15,7 +15,7 @@ from functools import partial
 
 from temporalio import activity
 
-from activities.fetch_support import FetchRun, PageIngestor, PageRetry, vendor_failures
+from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
 from connectors.pages import Page
 from connectors.stripe import StripeConnector
 from models.io import FetchInput, FetchResult
@@ -35,17 +35,7 @@ def time_range(start: datetime, end: datetime) -> dict[str, int]:
     return {"gte": int(start.timestamp()), "lt": int(end.timestamp())}
 
 
-class StripeActivities:
-    def __init__(
-        self,
-        connector: StripeConnector | None,
-        ingestor: PageIngestor,
-        retry: PageRetry | None = None,
-    ) -> None:
-        self.connector = connector
-        self.ingestor = ingestor
-        self.retry = retry or PageRetry()
-
+class StripeActivities(VendorFetch[StripeConnector]):
     @activity.defn(name="fetch_stripe")
     async def fetch(self, input: FetchInput) -> FetchResult:
         if self.connector is None:
