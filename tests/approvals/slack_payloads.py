@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 from approvals.signature import sign
+from tests.vendor_files import VENDOR
 
-VENDOR = Path("/work/shared/vendor/slack")
-BUTTON_CLICK = json.loads((VENDOR / "interactivity/block_actions.button_click.json").read_text())
-VECTORS = json.loads((VENDOR / "request-signing/slack_signing_test_vectors.json").read_text())
+SLACK_DIR = VENDOR / "slack"
+BUTTON_CLICK = json.loads((SLACK_DIR / "interactivity/block_actions.button_click.json").read_text())
+VECTORS = json.loads((SLACK_DIR / "request-signing/slack_signing_test_vectors.json").read_text())
 
 
 def click_payload(

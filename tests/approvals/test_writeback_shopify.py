@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,8 +20,9 @@ from models.results import Correction, Discrepancy, DiscrepancyField, Severity
 from sandbox.servers import shopify as shopify_server
 from sandbox.servers.host import VendorHost
 from tests.approvals.approval_factories import seed_run
+from tests.vendor_files import VENDOR
 
-FIXTURE = Path("/work/shared/vendor/shopify/shopify_python_api-fixtures/order.json")
+FIXTURE = VENDOR / "shopify/shopify_python_api-fixtures/order.json"
 TOKEN = "shpat_accordtest0001"
 VERSION = "2024-10"
 ORDER = 450789469

@@ -7,13 +7,13 @@ import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-VENDOR = Path("/work/shared/vendor")
+from tests.vendor_files import VENDOR
+
 SHOPIFY = VENDOR / "shopify" / "shopify_python_api-fixtures"
 QUICKBOOKS = VENDOR / "quickbooks"
 CASSETTES = QUICKBOOKS / "qbo_api-vcr-cassettes"

@@ -20,8 +20,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from sandbox.generator import VendorData, generate
+from tests.vendor_files import VENDOR
 
-VENDOR = Path("/work/shared/vendor")
 QBO_NS = "{http://schema.intuit.com/finance/v3}"
 
 

@@ -21,6 +21,7 @@ from referencing.jsonschema import DRAFT4
 
 from sandbox.generator import generate
 from sandbox.servers import Sandbox
+from tests.vendor_files import VENDOR
 
 # only the server under test: starting and stopping all four for every test is slow
 open_sandbox = partial(Sandbox, vendors=("plaid",))
@@ -28,7 +29,7 @@ open_sandbox = partial(Sandbox, vendors=("plaid",))
 
 HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
 
-SPEC = Path("/work/shared/vendor/plaid/openapi/2020-09-14.yml")
+SPEC = VENDOR / "plaid/openapi/2020-09-14.yml"
 
 
 def parsed_spec(request: pytest.FixtureRequest, path: Path) -> dict:

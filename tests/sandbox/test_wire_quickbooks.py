@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,8 +22,9 @@ from quickbooks.objects.vendor import Vendor
 
 from sandbox.generator import generate
 from sandbox.servers import Sandbox
+from tests.vendor_files import VENDOR
 
-QBO = Path("/work/shared/vendor/quickbooks")
+QBO = VENDOR / "quickbooks"
 ENTITIES = ["Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment"]
 SDK_CLASSES = {
     "Customer": Customer,

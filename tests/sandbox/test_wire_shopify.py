@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import json
 from functools import partial
-from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ import shopify
 
 from sandbox.generator import generate
 from sandbox.servers import Sandbox
+from tests.vendor_files import VENDOR
 
 # only the server under test: starting and stopping all four for every test is slow
 open_sandbox = partial(Sandbox, vendors=("shopify",))
@@ -21,7 +21,7 @@ open_sandbox = partial(Sandbox, vendors=("shopify",))
 
 HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
 
-FIXTURES = Path("/work/shared/vendor/shopify/shopify_python_api-fixtures")
+FIXTURES = VENDOR / "shopify/shopify_python_api-fixtures"
 
 
 def fixture(name: str) -> dict:

@@ -18,6 +18,7 @@ from referencing.jsonschema import DRAFT4
 
 from sandbox.generator import generate
 from sandbox.servers import Sandbox
+from tests.vendor_files import VENDOR
 
 # only the server under test: starting and stopping all four for every test is slow
 open_sandbox = partial(Sandbox, vendors=("stripe",))
@@ -25,7 +26,7 @@ open_sandbox = partial(Sandbox, vendors=("stripe",))
 
 HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s of TLS setup
 
-VENDOR = Path("/work/shared/vendor/stripe")
+STRIPE_DIR = VENDOR / "stripe"
 LISTS = ["charges", "refunds", "balance_transactions", "payouts"]
 
 
@@ -57,7 +58,7 @@ def _nullable_fix(node: object) -> None:
 
 @pytest.fixture(scope="module")
 def registry(request) -> Registry:
-    spec = parsed_spec(request, VENDOR / "spec3.yaml")
+    spec = parsed_spec(request, STRIPE_DIR / "spec3.yaml")
     _nullable_fix(spec)
     return Registry().with_resource(
         "urn:stripe", Resource.from_contents(spec, default_specification=DRAFT4)
@@ -72,7 +73,7 @@ def validate(registry: Registry, pointer: str, body: object) -> None:
 
 def stripe_objects(n: int = 12) -> tuple[dict, dict]:
     """Hand-made objects cloned from Stripe's own fixtures (the generator's shapes)."""
-    fixtures = json.loads((VENDOR / "fixtures3.json").read_text())["resources"]
+    fixtures = json.loads((STRIPE_DIR / "fixtures3.json").read_text())["resources"]
     out: dict[str, list] = {name: [] for name in LISTS}
     for i in range(n):
         charge = copy.deepcopy(fixtures["charge"]) | {
