@@ -337,5 +337,11 @@ def _stop_cleanly_on_sigterm() -> None:
 
 
 if __name__ == "__main__":
+    from runtime.shutdown import exit_without_finalizing
+
     _stop_cleanly_on_sigterm()
-    app()
+    try:
+        app()
+    except SystemExit as done:
+        exit_without_finalizing(done.code)
+    exit_without_finalizing(0)

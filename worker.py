@@ -95,4 +95,6 @@ if __name__ == "__main__":
     try:
         asyncio.run(main())
     except KeyboardInterrupt:
-        pass
+        from runtime.shutdown import exit_without_finalizing
+
+        exit_without_finalizing(0)

@@ -100,4 +100,7 @@ async def _register_from_settings() -> None:
 if __name__ == "__main__":
     import asyncio
 
+    from runtime.shutdown import exit_without_finalizing
+
     asyncio.run(_register_from_settings())
+    exit_without_finalizing(0)
