@@ -14,13 +14,12 @@ from typing import Any
 
 import pytest
 import xmlschema
-import yaml
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from sandbox.generator import VendorData, generate
-from tests.vendor_files import VENDOR
+from tests.vendor_files import VENDOR, nullable_fix, parsed_spec
 
 QBO_NS = "{http://schema.intuit.com/finance/v3}"
 
@@ -30,37 +29,9 @@ def month() -> VendorData:
     return generate(seed=21, month=date(2026, 10, 1), orders=40)
 
 
-def _nullable_fix(node: object) -> None:
-    """OAS 3.0 `nullable` beside `anyOf`/`enum` is not honoured by the validator; spell it out."""
-    if isinstance(node, dict):
-        if node.get("nullable") and "anyOf" in node:
-            node["anyOf"].append({"enum": [None]})
-        if node.get("nullable") and "enum" in node and None not in node["enum"]:
-            node["enum"].append(None)
-        for value in node.values():
-            _nullable_fix(value)
-    elif isinstance(node, list):
-        for value in node:
-            _nullable_fix(value)
-
-
-def _parsed(request: pytest.FixtureRequest, path: Path) -> dict:
-    """The YAML spec, parsed once and kept as JSON in pytest's cache (0.1 s instead of seconds)."""
-    cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
-    stat = path.stat()
-    key = f"accord/vendor-spec/{path.name}-{stat.st_size}-{stat.st_mtime_ns}"
-    spec = cache.get(key, None) if cache else None
-    if spec is None:
-        with path.open() as f:
-            spec = yaml.load(f, Loader=yaml.CSafeLoader)
-        if cache:
-            cache.set(key, spec)
-    return spec
-
-
 def _registry(request: pytest.FixtureRequest, path: Path, uri: str) -> Registry:
-    spec = _parsed(request, path)
-    _nullable_fix(spec)
+    spec = parsed_spec(request, path)
+    nullable_fix(spec)
     return Registry().with_resource(uri, Resource.from_contents(spec, default_specification=DRAFT4))
 
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import copy
 from decimal import Decimal
 from functools import partial
-from pathlib import Path
 
 import httpx
 import plaid
 import pytest
-import yaml
 from openapi_schema_validator import OAS30Validator
 from plaid.api import plaid_api
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
@@ -21,7 +19,7 @@ from referencing.jsonschema import DRAFT4
 
 from sandbox.generator import generate
 from sandbox.servers import Sandbox
-from tests.vendor_files import VENDOR
+from tests.vendor_files import VENDOR, nullable_fix, parsed_spec
 
 # only the server under test: starting and stopping all four for every test is slow
 open_sandbox = partial(Sandbox, vendors=("plaid",))
@@ -32,36 +30,6 @@ HTTP = httpx.Client(timeout=10)  # one client: a new one per call costs ~0.1 s o
 SPEC = VENDOR / "plaid/openapi/2020-09-14.yml"
 
 
-def parsed_spec(request: pytest.FixtureRequest, path: Path) -> dict:
-    """The YAML spec, parsed once and kept as JSON in pytest's cache (loads in 0.1 s, not 3-6 s)."""
-    stat = path.stat()
-    key = f"accord/vendor-spec/{path.name}-{stat.st_size}-{stat.st_mtime_ns}"
-    spec = request.config.cache.get(key, None)
-    if spec is None:
-        with path.open() as f:
-            spec = yaml.load(f, Loader=yaml.CSafeLoader)
-        request.config.cache.set(key, spec)
-    return spec
-
-
-def _nullable_fix(node: object) -> None:
-    if isinstance(node, dict):
-        for key in ("anyOf", "oneOf", "allOf"):
-            if node.get("nullable") and key in node:
-                node[key] = (
-                    [{"anyOf": [{"allOf": node.pop(key)}, {"enum": [None]}]}]
-                    if key == "allOf"
-                    else [*node[key], {"enum": [None]}]
-                )
-        if node.get("nullable") and "enum" in node and None not in node["enum"]:
-            node["enum"].append(None)
-        for value in list(node.values()):
-            _nullable_fix(value)
-    elif isinstance(node, list):
-        for value in node:
-            _nullable_fix(value)
-
-
 @pytest.fixture(scope="module")
 def spec(request) -> dict:
     return parsed_spec(request, SPEC)
@@ -70,7 +38,7 @@ def spec(request) -> dict:
 @pytest.fixture(scope="module")
 def registry(spec) -> Registry:
     fixed = copy.deepcopy(spec)
-    _nullable_fix(fixed)
+    nullable_fix(fixed)
     return Registry().with_resource(
         "urn:plaid", Resource.from_contents(fixed, default_specification=DRAFT4)
     )

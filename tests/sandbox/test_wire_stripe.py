@@ -6,19 +6,17 @@ from __future__ import annotations
 import copy
 import json
 from functools import partial
-from pathlib import Path
 
 import httpx
 import pytest
 import stripe
-import yaml
 from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from sandbox.generator import generate
 from sandbox.servers import Sandbox
-from tests.vendor_files import VENDOR
+from tests.vendor_files import VENDOR, nullable_fix, parsed_spec
 
 # only the server under test: starting and stopping all four for every test is slow
 open_sandbox = partial(Sandbox, vendors=("stripe",))
@@ -30,36 +28,10 @@ STRIPE_DIR = VENDOR / "stripe"
 LISTS = ["charges", "refunds", "balance_transactions", "payouts"]
 
 
-def parsed_spec(request: pytest.FixtureRequest, path: Path) -> dict:
-    """The YAML spec, parsed once and kept as JSON in pytest's cache (loads in 0.1 s, not 3-6 s)."""
-    stat = path.stat()
-    key = f"accord/vendor-spec/{path.name}-{stat.st_size}-{stat.st_mtime_ns}"
-    spec = request.config.cache.get(key, None)
-    if spec is None:
-        with path.open() as f:
-            spec = yaml.load(f, Loader=yaml.CSafeLoader)
-        request.config.cache.set(key, spec)
-    return spec
-
-
-def _nullable_fix(node: object) -> None:
-    """OAS 3.0 `nullable` beside `anyOf`/`enum` is not honoured by the validator; spell it out."""
-    if isinstance(node, dict):
-        if node.get("nullable") and "anyOf" in node:
-            node["anyOf"].append({"enum": [None]})
-        if node.get("nullable") and "enum" in node and None not in node["enum"]:
-            node["enum"].append(None)
-        for value in node.values():
-            _nullable_fix(value)
-    elif isinstance(node, list):
-        for value in node:
-            _nullable_fix(value)
-
-
 @pytest.fixture(scope="module")
 def registry(request) -> Registry:
     spec = parsed_spec(request, STRIPE_DIR / "spec3.yaml")
-    _nullable_fix(spec)
+    nullable_fix(spec)
     return Registry().with_resource(
         "urn:stripe", Resource.from_contents(spec, default_specification=DRAFT4)
     )
