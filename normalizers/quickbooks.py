@@ -147,26 +147,34 @@ def custom_fields(f: Fields) -> dict[str, str]:
     }
 
 
-def invoice(f: Fields, home: str) -> Invoice:
+def open_document(f: Fields, home: str, entity: str) -> dict[str, Any]:
+    """What an invoice and a bill share: a total, a balance still open, a number and dates."""
     currency = f.currency("CurrencyRef.value", default=home)
     total, balance = f.amount("TotalAmt", currency), f.amount("Balance", currency)
+    return {
+        "ref": ref(f, entity),
+        "status": open_status(f, total, balance),
+        "updated_at": f.instant("MetaData.LastUpdatedTime"),
+        "currency": currency,
+        "amount": total,
+        "doc_number": f.text("DocNumber"),
+        "txn_date": f.date("TxnDate", required=True),
+        "due_date": f.date("DueDate"),
+        "balance": balance,
+        "private_note": f.text("PrivateNote"),
+        "sync_token": f.text("SyncToken"),
+    }
+
+
+def invoice(f: Fields, home: str) -> Invoice:
+    document = open_document(f, home, "Invoice")
     return Invoice(
-        ref=ref(f, "Invoice"),
-        status=open_status(f, total, balance),
-        updated_at=f.instant("MetaData.LastUpdatedTime"),
-        currency=currency,
-        amount=total,
-        doc_number=f.text("DocNumber"),
-        txn_date=f.date("TxnDate", required=True),
-        due_date=f.date("DueDate"),
-        balance=balance,
+        **document,
         customer=ref_to(f, "CustomerRef", "Customer"),
         customer_name=f.text("CustomerRef.name"),
-        private_note=f.text("PrivateNote"),
         customer_memo=f.text("CustomerMemo.value"),
         custom_fields=custom_fields(f),
-        line_items=sales_lines(f, currency),
-        sync_token=f.text("SyncToken"),
+        line_items=sales_lines(f, document["currency"]),
     )
 
 
@@ -188,22 +196,10 @@ def payment(f: Fields, home: str) -> Payment:
 
 
 def bill(f: Fields, home: str) -> Bill:
-    currency = f.currency("CurrencyRef.value", default=home)
-    total, balance = f.amount("TotalAmt", currency), f.amount("Balance", currency)
     return Bill(
-        ref=ref(f, "Bill"),
-        status=open_status(f, total, balance),
-        updated_at=f.instant("MetaData.LastUpdatedTime"),
-        currency=currency,
-        amount=total,
-        doc_number=f.text("DocNumber"),
-        txn_date=f.date("TxnDate", required=True),
-        due_date=f.date("DueDate"),
-        balance=balance,
+        **open_document(f, home, "Bill"),
         vendor=ref_to(f, "VendorRef", "Vendor"),
         vendor_name=f.text("VendorRef.name"),
-        private_note=f.text("PrivateNote"),
-        sync_token=f.text("SyncToken"),
     )
 
 
