@@ -16,15 +16,11 @@ import pandas as pd
 
 from engine.config import EngineConfig
 from engine.frames import Frames, major
+from engine.linked import linked_txn_matches, refs
 from engine.pairing import keyed, one_to_one
 from engine.passes import column_at, window_pairs
 from engine.payers import similarity_to
-from models.records import SourceRef
 from models.results import Match, MatchKind
-
-
-def _refs(keys) -> list[SourceRef]:
-    return [SourceRef.parse(k) for k in keys]
 
 
 def transposed(a: int, b: int) -> bool:
@@ -42,19 +38,9 @@ def transposed(a: int, b: int) -> bool:
 
 
 def bill_payment_bills(frames: Frames) -> list[Match]:
-    out = []
-    for row in frames.bill_payments.itertuples(index=False):
-        linked = [k for k in row.applied if k.split(":")[1] == "Bill"]
-        if linked:
-            out.append(
-                Match(
-                    kind=MatchKind.BILL_PAYMENT_BILL,
-                    records=_refs([row.key, *linked]),
-                    rule="linked_txn",
-                    explanation=f"the bill payment's LinkedTxn names {len(linked)} bill(s)",
-                )
-            )
-    return out
+    return linked_txn_matches(
+        frames.bill_payments, "Bill", MatchKind.BILL_PAYMENT_BILL, "bill payment", "bill"
+    )
 
 
 def withdrawals(frames: Frames) -> pd.DataFrame:
@@ -98,7 +84,7 @@ def withdrawal_bill_payments(
     return [
         Match(
             kind=MatchKind.WITHDRAWAL_BILL_PAYMENT,
-            records=_refs([r.right_key, r.left_key]),
+            records=refs([r.right_key, r.left_key]),
             rule="amount_date_vendor",
             explanation=(
                 f"exact amount {_money(books, r.left)}, dates {r.gap} day(s) apart "
@@ -152,7 +138,7 @@ def withdrawal_bills(
     return [
         Match(
             kind=MatchKind.WITHDRAWAL_BILL,
-            records=_refs([r.right_key, r.left_key]),
+            records=refs([r.right_key, r.left_key]),
             confidence=1.0 if r.exact else 0.7,
             rule="exact_amount_vendor_date" if r.exact else "near_miss_vendor_date",
             explanation=(

@@ -23,13 +23,13 @@ from engine.config import EngineConfig
 from engine.customers import Resolution
 from engine.findings import finding
 from engine.frames import Frames, major
+from engine.linked import linked_txn_matches, refs
 from engine.pairing import keyed, one_to_one
 from engine.passes import column_at, window_pairs
 from engine.payers import best_party, customer_names, similarity_to
 from engine.payouts import deposits
 from engine.subset_sum import exact_subset
 from models.io import Window
-from models.records import SourceRef
 from models.results import Discrepancy, DiscrepancyField, Match, MatchKind
 
 _DIGITS = re.compile(r"\d{3,}")
@@ -42,24 +42,10 @@ def _doc_number(doc: str) -> int:
     return int(digits) if 3 <= len(digits) < 18 else -1
 
 
-def _refs(keys) -> list[SourceRef]:
-    return [SourceRef.parse(k) for k in keys]
-
-
 def payment_invoices(frames: Frames) -> list[Match]:
-    out = []
-    for row in frames.payments.itertuples(index=False):
-        linked = [k for k in row.applied if k.split(":")[1] == "Invoice"]
-        if linked:
-            out.append(
-                Match(
-                    kind=MatchKind.PAYMENT_INVOICES,
-                    records=_refs([row.key, *linked]),
-                    rule="linked_txn",
-                    explanation=f"the payment's LinkedTxn names {len(linked)} invoice(s)",
-                )
-            )
-    return out
+    return linked_txn_matches(
+        frames.payments, "Invoice", MatchKind.PAYMENT_INVOICES, "payment", "invoice"
+    )
 
 
 def deposit_payments(
@@ -82,7 +68,7 @@ def deposit_payments(
     return [
         Match(
             kind=MatchKind.DEPOSIT_PAYMENT,
-            records=_refs([r.left_key, r.right_key]),
+            records=refs([r.left_key, r.right_key]),
             confidence=round(float(r.score), 4),
             rule="amount_date_payer",
             explanation=(
@@ -175,7 +161,7 @@ def _reference_match(deposit, named: pd.DataFrame) -> Match:
     )
     return Match(
         kind=MatchKind.DEPOSIT_INVOICES,
-        records=_refs([deposit.key, *named["key"]]),
+        records=refs([deposit.key, *named["key"]]),
         partial=partial,
         rule="invoice_number_in_memo",
         explanation=f"the bank text names invoice(s) {docs}{note}",
@@ -187,7 +173,7 @@ def _ambiguous(deposit, candidates: pd.DataFrame, why: str, config: EngineConfig
     return finding(
         config,
         DiscrepancyField.EXISTENCE,
-        _refs([deposit.key, *candidates["key"]]),
+        refs([deposit.key, *candidates["key"]]),
         {"plaid": str(amount)},
         why,
         money=amount,
@@ -217,7 +203,7 @@ def _by_subset(
         chosen = pool.iloc[result.chosen]
         return Match(
             kind=MatchKind.DEPOSIT_INVOICES,
-            records=_refs([deposit.key, *chosen["key"]]),
+            records=refs([deposit.key, *chosen["key"]]),
             rule="payer_subset_sum",
             explanation=(
                 f"payer resolved to customer {cid}; exactly one subset of its {len(pool)} open invoices "
