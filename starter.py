@@ -292,12 +292,7 @@ def ui() -> None:
         )
 
     async def serve() -> None:
-        server = TemporalDevServer(
-            settings.data_dir,
-            settings.embedded_temporal_port,
-            settings.embedded_temporal_ui_port,
-            settings.temporal_namespace,
-        )
+        server = TemporalDevServer.from_settings(settings)
         await server.start()
         try:
             console.print(f"Temporal UI at {server.ui_url} — Ctrl-C to stop", soft_wrap=True)

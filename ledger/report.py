@@ -33,15 +33,7 @@ def _discrepancy(row: DiscrepancyRow) -> ReportDiscrepancy:
     correction = None
     if row.correction:
         c = Correction.model_validate(row.correction)
-        correction = ReportCorrection(
-            id=c.id,
-            system=c.system,
-            object_type=c.object_type,
-            object_id=c.object_id,
-            field=c.field,
-            from_value=c.from_value,
-            to_value=c.to_value,
-        )
+        correction = ReportCorrection(id=c.id, **c.model_dump(exclude={"reason"}))
     return ReportDiscrepancy(
         id=row.id,
         field=row.field,

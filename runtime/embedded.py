@@ -110,6 +110,15 @@ class TemporalDevServer:
         self.port, self.ui_port, self.namespace = port, ui_port, namespace
         self.process: subprocess.Popen[bytes] | None = None
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TemporalDevServer:
+        return cls(
+            settings.data_dir,
+            settings.embedded_temporal_port,
+            settings.embedded_temporal_ui_port,
+            settings.temporal_namespace,
+        )
+
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
@@ -345,12 +354,7 @@ async def embedded_services(
         address = settings.temporal_address or f"127.0.0.1:{settings.embedded_temporal_port}"
         ui_url = settings.ui_base_url
         if temporal and settings.embedded_temporal:
-            server = TemporalDevServer(
-                settings.data_dir,
-                settings.embedded_temporal_port,
-                settings.embedded_temporal_ui_port,
-                settings.temporal_namespace,
-            )
+            server = TemporalDevServer.from_settings(settings)
             await server.start()
             stack.callback(server.stop)
             address, ui_url = server.address, server.ui_url

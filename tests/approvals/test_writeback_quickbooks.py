@@ -26,22 +26,10 @@ from sandbox.servers.runner import run_sandbox
 from tests.approvals.approval_factories import invoice_total, seed_run
 from tests.approvals.conftest import SIGNING_SECRET, run_worker
 from tests.approvals.flow_helpers import SlackUser, approval_messages, buttons, wait_for
+from tests.connectors.memory_ingestor import MemoryKeyValueStore
 from workflows.approval import RunApprovalsWorkflow
 
 INVOICES = 40
-
-
-class MemoryTokens:
-    """Where the OAuth pair is kept between calls (a KeyValueStore, in memory for one test)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    async def put(self, key: str, value: str) -> None:
-        self.values[key] = value
 
 
 def _invoice(number: int, total: str) -> dict:
@@ -91,7 +79,7 @@ async def qbo() -> AsyncIterator[SimpleNamespace]:
     )
     async with run_sandbox(data, vendors=("quickbooks",)) as sb:
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in sb.env().items()})  # type: ignore[call-arg]
-        connector = QuickBooksConnector.from_settings(settings, MemoryTokens())
+        connector = QuickBooksConnector.from_settings(settings, MemoryKeyValueStore())
         try:
             yield SimpleNamespace(
                 sandbox=sb, books=sb.quickbooks.books, writer=QuickBooksWriter(connector)
@@ -262,7 +250,7 @@ async def _with_concurrent_edit(sessions, approval_settings, edit):
         qbo_client_secret=c.qbo_client_secret,
         qbo_refresh_token=c.qbo_refresh_token,
     )
-    connector = QuickBooksConnector.from_settings(settings, MemoryTokens())
+    connector = QuickBooksConnector.from_settings(settings, MemoryKeyValueStore())
     item = invoice_total("300", "100.00", "140.00")
     run_id = await seed_run(sessions, [item])
     try:

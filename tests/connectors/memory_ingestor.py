@@ -100,3 +100,16 @@ class MemoryIngestor:
             for op, i in page_records(self.source, p)
             if op == "upsert"
         ]
+
+
+class MemoryKeyValueStore:
+    """A `connectors.token_store.KeyValueStore` in memory (the ledger's table in production)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+
+    async def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    async def put(self, key: str, value: str) -> None:
+        self.values[key] = value

@@ -15,24 +15,11 @@ from sandbox.servers import run_sandbox
 
 from .conftest import fetch_input, sandbox_settings
 from .connector_data import FETCH_END, FETCH_START, in_range, qbo_updated, quickbooks_entities
-from .memory_ingestor import MemoryIngestor
+from .memory_ingestor import MemoryIngestor, MemoryKeyValueStore
 
 DATA = quickbooks_entities()
 REQUEST = fetch_input(Source.QUICKBOOKS)
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
-
-
-class DictBackend:
-    """Where the encrypted tokens go (the ledger's cursor table in production)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    async def put(self, key: str, value: str) -> None:
-        self.values[key] = value
 
 
 NAME_LISTS = ("Customer", "Vendor")
@@ -47,7 +34,9 @@ def expected(entity: str, start: datetime = FETCH_START, first_sync: bool = True
     return {r["Id"] for r in DATA.quickbooks[entity] if in_range(qbo_updated(r), start, FETCH_END)}
 
 
-def connector(sb, tokens: DictBackend, page_size: int = 1000, **overrides) -> QuickBooksConnector:
+def connector(
+    sb, tokens: MemoryKeyValueStore, page_size: int = 1000, **overrides
+) -> QuickBooksConnector:
     return QuickBooksConnector.from_settings(
         sandbox_settings(sb.env(), **overrides), tokens, page_size=page_size
     )
@@ -64,7 +53,7 @@ async def fetch(activity_run, qbo: QuickBooksConnector, ingestor, retry, *, resu
 async def test_fetch_brings_exactly_the_rows_updated_in_the_range(fast_retry, activity_run):
     ingestor = MemoryIngestor()
     async with run_sandbox(DATA) as sb:
-        qbo = connector(sb, DictBackend(), page_size=50)
+        qbo = connector(sb, MemoryKeyValueStore(), page_size=50)
         result = await fetch(activity_run, qbo, ingestor, fast_retry)
     for entity in DATA.quickbooks:
         assert ingestor.live_ids(entity) == expected(entity), entity
@@ -83,7 +72,7 @@ async def test_fetch_brings_exactly_the_rows_updated_in_the_range(fast_retry, ac
 
 
 async def test_tokens_rotate_and_survive_a_worker_restart(fast_retry, activity_run):
-    tokens = DictBackend()
+    tokens = MemoryKeyValueStore()
     async with run_sandbox(DATA) as sb:
         initial = sb.env()["QBO_REFRESH_TOKEN"]
         await fetch(activity_run, connector(sb, tokens), MemoryIngestor(), fast_retry)
@@ -105,7 +94,7 @@ async def test_tokens_rotate_and_survive_a_worker_restart(fast_retry, activity_r
 async def test_a_company_connected_again_uses_its_new_refresh_token(fast_retry, activity_run):
     """The stored chain of a revoked connection is dead; a newly configured QBO_REFRESH_TOKEN
     (a person connected the company again) wins over it instead of failing with invalid_grant."""
-    tokens = DictBackend()
+    tokens = MemoryKeyValueStore()
     async with run_sandbox(DATA) as sb:
         await fetch(activity_run, connector(sb, tokens), MemoryIngestor(), fast_retry)
     async with run_sandbox(DATA) as reconnected:  # its own authorization, unaware of the old chain
@@ -132,16 +121,20 @@ async def test_injected_failures_end_with_the_rows_of_a_clean_run(fast_retry, ac
         ],
     )
     async with run_sandbox(DATA) as sb:
-        await fetch(activity_run, connector(sb, DictBackend(), page_size=50), clean, fast_retry)
+        await fetch(
+            activity_run, connector(sb, MemoryKeyValueStore(), page_size=50), clean, fast_retry
+        )
     async with run_sandbox(DATA, faults=plan) as sb:
-        await fetch(activity_run, connector(sb, DictBackend(), page_size=50), faulty, fast_retry)
+        await fetch(
+            activity_run, connector(sb, MemoryKeyValueStore(), page_size=50), faulty, fast_retry
+        )
         assert sb.faults.fired() >= 4
     assert sorted(faulty.upserts()) == sorted(clean.upserts())
 
 
 async def test_a_retry_resumes_at_the_heartbeated_start_position(fast_retry, activity_run):
     ingestor = MemoryIngestor(fail_after=2)  # dies storing the third page (Customer 101…150)
-    tokens = DictBackend()
+    tokens = MemoryKeyValueStore()
     async with run_sandbox(DATA) as sb:
         with pytest.raises(RuntimeError):
             await fetch(activity_run, connector(sb, tokens, page_size=50), ingestor, fast_retry)
@@ -167,7 +160,7 @@ async def test_bad_credentials_fail_at_once_naming_intuits_error(
     fast_retry, activity_run, override, code
 ):
     async with run_sandbox(DATA) as sb:
-        qbo = connector(sb, DictBackend(), **override)
+        qbo = connector(sb, MemoryKeyValueStore(), **override)
         with pytest.raises(ApplicationError) as failed:
             await fetch(activity_run, qbo, MemoryIngestor(), fast_retry)
         assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 1
@@ -176,7 +169,7 @@ async def test_bad_credentials_fail_at_once_naming_intuits_error(
 
 
 async def test_name_lists_sync_whole_then_from_the_last_sync(fast_retry, activity_run):
-    ingestor, tokens = MemoryIngestor(), DictBackend()
+    ingestor, tokens = MemoryIngestor(), MemoryKeyValueStore()
     later = datetime(2026, 10, 20, tzinfo=UTC)
     async with run_sandbox(DATA) as sb:
         await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)

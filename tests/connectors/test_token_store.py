@@ -9,17 +9,7 @@ import pytest
 from connectors.token_store import EncryptedTokenStore, OAuthTokens, fernet_from_secret
 from models.errors import ConfigurationError
 
-
-class DictBackend:
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    async def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    async def put(self, key: str, value: str) -> None:
-        self.values[key] = value
-
+from .memory_ingestor import MemoryKeyValueStore
 
 TOKENS = OAuthTokens(
     refresh_token="RT1-secret-refresh",
@@ -29,7 +19,7 @@ TOKENS = OAuthTokens(
 
 
 async def test_tokens_round_trip_and_are_unreadable_at_rest():
-    backend = DictBackend()
+    backend = MemoryKeyValueStore()
     store = EncryptedTokenStore(backend, fernet_from_secret("s3cret", purpose="qbo"), "tokens")
     assert await store.load() is None
     await store.save(TOKENS)
@@ -39,7 +29,7 @@ async def test_tokens_round_trip_and_are_unreadable_at_rest():
 
 
 async def test_a_different_key_cannot_read_them():
-    backend = DictBackend()
+    backend = MemoryKeyValueStore()
     await EncryptedTokenStore(backend, fernet_from_secret("one", purpose="qbo"), "t").save(TOKENS)
     other = EncryptedTokenStore(backend, fernet_from_secret("two", purpose="qbo"), "t")
     with pytest.raises(ConfigurationError, match="cannot be decrypted"):
