@@ -16,7 +16,7 @@ from activities.writeback_quickbooks import QuickBooksWriter
 from connectors.quickbooks import QuickBooksConnector
 from ledger import make_engine, session_factory
 from tests.approvals.conftest import ApprovalSettings
-from tests.approvals.test_writeback_quickbooks import MemoryTokens
+from tests.connectors.memory_ingestor import MemoryKeyValueStore
 from workflows.approval import APPROVAL_WORKFLOWS
 
 
@@ -25,7 +25,7 @@ async def main() -> None:
     assert settings.temporal_address and settings.database_url
     client = await Client.connect(settings.temporal_address, data_converter=pydantic_data_converter)
     engine = make_engine(settings.database_url, pool_size=2)
-    connector = QuickBooksConnector.from_settings(settings, MemoryTokens())
+    connector = QuickBooksConnector.from_settings(settings, MemoryKeyValueStore())
     writer = QuickBooksWriter(connector)
     worker = Worker(
         client,
