@@ -15,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 import engine
-from activities.reconcile_scope import dump_outcome, findings_for_run, load_scope, rebuild_outcome
+from activities.reconcile_scope import (
+    RunScope,
+    dump_outcome,
+    findings_for_run,
+    load_scope,
+    rebuild_outcome,
+)
 from ledger import canonical, raw, results
 from ledger.report import build_report
 from ledger.tables import RawPage
@@ -104,7 +110,7 @@ class LedgerActivities:
         async with self.sessions() as session:
             scope = await load_scope(session, request.run_id, self.settings)
         outcome = await asyncio.to_thread(
-            engine.match, scope.frames, scope.check_window, self.config, scope.identity
+            engine.match, scope.frames, scope.check_window, self._config(scope), scope.identity
         )
         async with self.sessions.begin() as session:
             await results.save_matches(session, request.run_id, outcome.matches)
@@ -125,7 +131,7 @@ class LedgerActivities:
             scope = await load_scope(session, request.run_id, self.settings)
             outcome = await rebuild_outcome(session, request.run_id)
         found = await asyncio.to_thread(
-            engine.compare, scope.frames, outcome, scope.check_window, self.config
+            engine.compare, scope.frames, outcome, scope.check_window, self._config(scope)
         )
         async with self.sessions.begin() as session:
             findings, rechecked = await findings_for_run(
@@ -139,6 +145,10 @@ class LedgerActivities:
                 resolution=f"not found again by run {request.run_id} (as of {scope.window.as_of.isoformat()})",
             )
         return _compare_result(findings, counts)
+
+    def _config(self, scope: RunScope) -> engine.EngineConfig:
+        """A source that failed or is absent in this run cannot prove a record missing."""
+        return self.config.model_copy(update={"unavailable_sources": frozenset(scope.unavailable)})
 
     @activity.defn(name="finish_run")
     async def finish_run(self, request: ReportInput) -> RunSummary:

@@ -32,26 +32,6 @@ from models.records import (
 from models.results import Discrepancy, DiscrepancyField, Severity
 from runtime.settings import Settings
 
-# Where the missing counterpart of an existence finding would have come from.
-COUNTERPART_SOURCES: dict[tuple[str, str, str], set[str]] = {
-    ("shopify", "order", "no_invoice"): {"quickbooks"},
-    ("shopify", "order", "no_charge"): {"stripe"},
-    ("stripe", "charge", ""): {"shopify"},
-    ("stripe", "payout", ""): {"plaid"},
-    ("plaid", "transaction", ""): {"stripe", "quickbooks"},
-    ("quickbooks", "Payment", ""): {"plaid"},
-}
-
-
-def unverifiable(d: Discrepancy, unavailable: set[str]) -> bool:
-    """An existence finding whose counterpart's source could not be read in this run: a
-    vendor outage must not turn every order into a 'missing invoice'."""
-    if d.field != DiscrepancyField.EXISTENCE or d.discriminator == "ambiguous" or not unavailable:
-        return False
-    first = d.records[0]
-    needs = COUNTERPART_SOURCES.get((first.source.value, first.type, d.discriminator), set(Source))
-    return bool(needs & unavailable)
-
 
 @dataclass
 class RunScope:
@@ -230,10 +210,7 @@ async def findings_for_run(
     session: AsyncSession, scope: RunScope, found: Sequence[Discrepancy], settings: Settings
 ) -> tuple[list[Finding], set[str]]:
     """This run's findings with their anchor dates, and the ids of open ones it re-checked."""
-    everything = [
-        *(d for d in found if not unverifiable(d, scope.unavailable)),
-        *await input_problems(session, scope.run_id, settings),
-    ]
+    everything = [*found, *await input_problems(session, scope.run_id, settings)]
     findings = {}
     for d in everything:
         days = [scope.dates[r.key] for r in d.records if r.key in scope.dates]

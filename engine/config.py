@@ -89,6 +89,7 @@ class EngineConfig(BaseModel):
     severities: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
     authority: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_AUTHORITY))
     money_moved_sources: list[str] = Field(default_factory=lambda: ["plaid", "stripe"])
+    unavailable_sources: frozenset[str] = frozenset()  # not read in this run
     rules: list[Rule] = Field(default_factory=list)
 
     @classmethod

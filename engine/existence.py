@@ -48,6 +48,8 @@ class Check:
     discriminator: str
     due_column: str = "day"
     window_columns: tuple[str, ...] = ("day",)
+    # where the counterpart would come from: unread in this run, the check cannot conclude
+    counterparts: frozenset[str] = frozenset({"plaid", "stripe", "shopify", "quickbooks"})
 
 
 def _bank(frame: pd.DataFrame, sign: int) -> pd.Series:
@@ -68,6 +70,7 @@ CHECKS = [
         "no_invoice",
         "ts",
         ("ts",),
+        counterparts=frozenset({"quickbooks"}),
     ),
     Check(
         "orders",
@@ -78,6 +81,7 @@ CHECKS = [
         "no_charge",
         "ts",
         ("ts",),
+        counterparts=frozenset({"stripe"}),
     ),
     Check(
         "charges",
@@ -88,6 +92,7 @@ CHECKS = [
         "",
         "ts",
         ("ts",),
+        counterparts=frozenset({"shopify"}),
     ),
     Check(
         "payouts",
@@ -98,6 +103,7 @@ CHECKS = [
         "",
         "day",
         ("day", "ts"),
+        counterparts=frozenset({"plaid"}),
     ),
     Check(
         "bank",
@@ -106,6 +112,7 @@ CHECKS = [
         "bank deposit",
         "no Stripe payout, QuickBooks payment or invoice explains it",
         "",
+        counterparts=frozenset({"quickbooks", "stripe"}),
     ),
     Check(
         "bank",
@@ -114,6 +121,7 @@ CHECKS = [
         "bank withdrawal",
         "no QuickBooks bill payment or bill",
         "",
+        counterparts=frozenset({"quickbooks"}),
     ),
     Check(
         "payments",
@@ -122,6 +130,7 @@ CHECKS = [
         "QuickBooks payment",
         "no bank deposit",
         "",
+        counterparts=frozenset({"plaid"}),
     ),
 ]
 
@@ -172,10 +181,14 @@ def missing_counterparts(
     """One `existence` discrepancy per checked record without its counterpart.
 
     `excused` keys already carry a finding that explains their missing match (an ambiguous
-    deposit), so they are not reported twice.
+    deposit), so they are not reported twice. A check whose counterpart comes from a source in
+    `config.unavailable_sources` (down or absent in this run) is skipped: an outage is not a
+    missing record.
     """
     found = []
     for check in CHECKS:
+        if check.counterparts & config.unavailable_sources:
+            continue
         frame = _candidates(getattr(frames, check.frame), check, window)
         if frame.empty:
             continue

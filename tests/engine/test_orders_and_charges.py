@@ -108,3 +108,16 @@ def test_charge_too_far_in_time_or_other_email_is_not_matched():
     assert _matches(records, MatchKind.CHARGE_ORDER) == []
     records = [order("1001", "10.00", 5), charge("ch1", "10.00", 5, email="bob@example.com")]
     assert _matches(records, MatchKind.CHARGE_ORDER) == []
+
+
+def test_a_source_not_read_in_this_run_cannot_prove_a_record_missing():
+    """QuickBooks down: the order's missing invoice is unknown, its missing charge is not."""
+    frames = build_frames([order("1001", "59.89")])
+    reasons = {
+        name: {d.discriminator for d in match(frames, OCT, config, {}).discrepancies}
+        for name, config in (
+            ("all read", EngineConfig()),
+            ("quickbooks down", EngineConfig(unavailable_sources=frozenset({"quickbooks"}))),
+        )
+    }
+    assert reasons == {"all read": {"no_invoice", "no_charge"}, "quickbooks down": {"no_charge"}}
