@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 import engine
+from activities.normalize import Normalizer
 from activities.reconcile_scope import (
     RunScope,
     dump_outcome,
@@ -22,10 +23,8 @@ from activities.reconcile_scope import (
     load_scope,
     rebuild_outcome,
 )
-from ledger import canonical, raw, results
+from ledger import results
 from ledger.report import build_report
-from ledger.tables import RawPage
-from models.errors import InputError
 from models.io import (
     CompareResult,
     MatchResult,
@@ -36,11 +35,7 @@ from models.io import (
     RunSummary,
     StartRunInput,
 )
-from models.records import CanonicalRecord, Source
-from normalizers import normalize
 from runtime.settings import Settings
-
-NORMALIZE_CHUNK = 2000
 
 
 class LedgerActivities:
@@ -61,49 +56,12 @@ class LedgerActivities:
 
     @activity.defn(name="normalize")
     async def normalize(self, request: RunInput) -> NormalizeResult:
-        """Turn every raw record not yet normalized into canonical versions.
+        """Turn every raw record version not yet normalized into canonical versions.
 
         A record that cannot be read is marked with its problem (kept raw, reported as an
         `input` discrepancy by the compare step); the rest go on.
         """
-        by_kind: Counter[str] = Counter()
-        problems = 0
-        while True:
-            async with self.sessions.begin() as session:
-                rows = await raw.unnormalized(session, NORMALIZE_CHUNK)
-                if not rows:
-                    break
-                origins = await _origins(session, {r.page_id for r in rows})
-                versions: list[tuple[CanonicalRecord, int | None]] = []
-                issues: dict[int, str] = {}
-                for row in rows:
-                    where = f"{origins.get(row.page_id, 'page ' + str(row.page_id))}, {row.object_type} {row.vendor_id}"
-                    if row.op == "remove":
-                        await canonical.remove(
-                            session,
-                            source=row.source,
-                            object_type=row.object_type,
-                            vendor_id=row.vendor_id,
-                            raw_id=row.id,
-                        )
-                        by_kind["removed"] += 1
-                        continue
-                    try:
-                        records = normalize(
-                            Source(row.source), row.object_type, row.payload, where=where
-                        )
-                    except InputError as error:
-                        issues[row.id] = str(error)
-                        continue
-                    versions.extend((record, row.id) for record in records)
-                    by_kind.update(record.kind for record in records)
-                await canonical.save_versions(session, versions)
-                await raw.mark_normalized(session, [r.id for r in rows], issues)
-                problems += len(issues)
-            activity.heartbeat(sum(by_kind.values()))
-        return NormalizeResult(
-            records=sum(by_kind.values()), by_kind=dict(by_kind), problems=problems
-        )
+        return await Normalizer(self.sessions, activity.heartbeat).run()
 
     @activity.defn(name="match")
     async def match(self, request: RunInput) -> MatchResult:
@@ -176,13 +134,6 @@ def _write_json(path: Path, data: object) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
     tmp.replace(path)
-
-
-async def _origins(session: AsyncSession, page_ids: set[int]) -> dict[int, str]:
-    from sqlalchemy import select
-
-    rows = await session.execute(select(RawPage.id, RawPage.origin).where(RawPage.id.in_(page_ids)))
-    return {r.id: r.origin for r in rows}
 
 
 def _compare_result(findings, counts) -> CompareResult:

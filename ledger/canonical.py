@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Numeric, or_, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Numeric, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.db import dumps
 from ledger.tables import CanonicalRow
 from models.records import CanonicalRecord, MoneyRecord, record_from_json
 
@@ -29,33 +28,170 @@ def occurred_on(record: CanonicalRecord) -> date | None:
     return None
 
 
-def _row_values(record: CanonicalRecord) -> dict:
-    data = record.model_dump(mode="json")
-    return {
-        "source": record.ref.source.value,
-        "object_type": record.ref.type,
-        "vendor_id": record.ref.id,
-        "kind": record.kind,
-        "data": data,
-        "content_hash": hashlib.sha256(dumps(data).encode()).hexdigest(),
-        "occurred_on": occurred_on(record),
-        "amount": record.amount if isinstance(record, MoneyRecord) else None,
-        "currency": record.currency if isinstance(record, MoneyRecord) else None,
-    }
+@dataclass(frozen=True, slots=True)
+class CanonicalValues:
+    """One canonical record ready to store: its key, JSON text, hash and indexed columns."""
+
+    source: str
+    object_type: str
+    vendor_id: str
+    kind: str
+    data: str
+    content_hash: str
+    occurred_on: date | None
+    amount: Decimal | None
+    currency: str | None
+    raw_record_id: int | None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.source, self.object_type, self.vendor_id)
 
 
-async def _current(
-    session: AsyncSession, keys: Sequence[tuple[str, str, str]]
-) -> dict[tuple[str, str, str], CanonicalRow]:
+def values_of(record: CanonicalRecord, raw_id: int | None) -> CanonicalValues:
+    data = record.model_dump_json()
+    money = isinstance(record, MoneyRecord)
+    return CanonicalValues(
+        source=record.ref.source.value,
+        object_type=record.ref.type,
+        vendor_id=record.ref.id,
+        kind=record.kind,
+        data=data,
+        content_hash=hashlib.sha256(data.encode()).hexdigest(),
+        occurred_on=occurred_on(record),
+        amount=record.amount if money else None,  # type: ignore[attr-defined]
+        currency=record.currency if money else None,  # type: ignore[attr-defined]
+        raw_record_id=raw_id,
+    )
+
+
+Key = tuple[str, str, str]
+
+_CURRENT = text(
+    """
+    SELECT i.n, c.id, c.version, c.content_hash, c.removed
+    FROM unnest(CAST(:sources AS text[]), CAST(:object_types AS text[]),
+                CAST(:vendor_ids AS text[])) WITH ORDINALITY AS i(source, object_type, vendor_id, n)
+    JOIN canonical_records c
+      ON c.is_current AND c.source = i.source AND c.object_type = i.object_type
+     AND c.vendor_id = i.vendor_id
+    """
+)
+_RETIRE = text(
+    "UPDATE canonical_records SET is_current = false WHERE id = ANY(CAST(:ids AS bigint[]))"
+)
+_INSERT = text(
+    """
+    INSERT INTO canonical_records (source, object_type, vendor_id, kind, version, is_current,
+        removed, data, content_hash, occurred_on, amount, currency, raw_record_id)
+    SELECT source, object_type, vendor_id, kind, version, true, false, CAST(data AS jsonb),
+           content_hash, occurred_on, amount, currency, raw_record_id
+    FROM unnest(CAST(:sources AS text[]), CAST(:object_types AS text[]),
+                CAST(:vendor_ids AS text[]), CAST(:kinds AS text[]), CAST(:versions AS int[]),
+                CAST(:data AS text[]), CAST(:hashes AS text[]), CAST(:occurred_on AS date[]),
+                CAST(:amounts AS numeric[]), CAST(:currencies AS text[]),
+                CAST(:raw_ids AS bigint[]))
+      AS t(source, object_type, vendor_id, kind, version, data, content_hash, occurred_on,
+           amount, currency, raw_record_id)
+    """
+)
+# A tombstone: the current version's content, marked removed, from the raw `remove` record.
+_TOMBSTONE = text(
+    """
+    INSERT INTO canonical_records (source, object_type, vendor_id, kind, version, is_current,
+        removed, data, content_hash, occurred_on, amount, currency, raw_record_id)
+    SELECT c.source, c.object_type, c.vendor_id, c.kind, c.version + 1, true, true, c.data,
+           c.content_hash, c.occurred_on, c.amount, c.currency, t.raw_id
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:raw_ids AS bigint[])) AS t(id, raw_id)
+    JOIN canonical_records c ON c.id = t.id
+    """
+)
+
+
+@dataclass(frozen=True)
+class _Removal:
+    raw_id: int | None
+
+
+@dataclass(frozen=True)
+class _Current:
+    id: int
+    version: int
+    content_hash: str
+    removed: bool
+
+
+async def _current(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, _Current]:
     if not keys:
         return {}
     rows = await session.execute(
-        select(CanonicalRow).where(
-            CanonicalRow.is_current,
-            tuple_(CanonicalRow.source, CanonicalRow.object_type, CanonicalRow.vendor_id).in_(keys),
-        )
+        _CURRENT,
+        {
+            "sources": [k[0] for k in keys],
+            "object_types": [k[1] for k in keys],
+            "vendor_ids": [k[2] for k in keys],
+        },
     )
-    return {(r.source, r.object_type, r.vendor_id): r for r in rows.scalars()}
+    return {keys[r.n - 1]: _Current(r.id, r.version, r.content_hash, r.removed) for r in rows}
+
+
+async def apply(
+    session: AsyncSession,
+    upserts: Sequence[CanonicalValues],
+    removals: Sequence[tuple[Key, int | None]] = (),
+) -> int:
+    """Store each upsert as the new current version unless it equals the current one, and
+    each removal (key, raw id) as a tombstone; the last word about a key wins.
+
+    A handful of statements whatever the count. Returns how many versions were written.
+    """
+    latest: dict[Key, CanonicalValues | _Removal] = {}
+    for values in upserts:
+        latest[values.key] = values
+    for key, raw_id in removals:
+        latest[key] = _Removal(raw_id)
+    keys = list(latest)
+    current = await _current(session, keys)
+    new_rows: list[tuple[CanonicalValues, int]] = []
+    retired: list[int] = []
+    tombstones: list[tuple[int, int | None]] = []
+    for key in keys:
+        change, existing = latest[key], current.get(key)
+        if isinstance(change, _Removal):
+            if existing is not None and not existing.removed:
+                retired.append(existing.id)
+                tombstones.append((existing.id, change.raw_id))
+        elif existing is None:
+            new_rows.append((change, 1))
+        elif existing.content_hash != change.content_hash or existing.removed:
+            new_rows.append((change, existing.version + 1))
+            retired.append(existing.id)
+    if retired:
+        await session.execute(_RETIRE, {"ids": retired})
+    if new_rows:
+        await session.execute(_INSERT, _insert_params(new_rows))
+    if tombstones:
+        await session.execute(
+            _TOMBSTONE,
+            {"ids": [t[0] for t in tombstones], "raw_ids": [t[1] for t in tombstones]},
+        )
+    return len(new_rows) + len(tombstones)
+
+
+def _insert_params(rows: Sequence[tuple[CanonicalValues, int]]) -> dict[str, list]:
+    return {
+        "sources": [v.source for v, _ in rows],
+        "object_types": [v.object_type for v, _ in rows],
+        "vendor_ids": [v.vendor_id for v, _ in rows],
+        "kinds": [v.kind for v, _ in rows],
+        "versions": [version for _, version in rows],
+        "data": [v.data for v, _ in rows],
+        "hashes": [v.content_hash for v, _ in rows],
+        "occurred_on": [v.occurred_on for v, _ in rows],
+        "amounts": [v.amount for v, _ in rows],
+        "currencies": [v.currency for v, _ in rows],
+        "raw_ids": [v.raw_record_id for v, _ in rows],
+    }
 
 
 async def save_versions(
@@ -65,59 +201,14 @@ async def save_versions(
 
     Returns how many new versions were written.
     """
-    values = {}
-    for record, raw_id in records:
-        row = _row_values(record) | {"raw_record_id": raw_id}
-        values[(row["source"], row["object_type"], row["vendor_id"])] = row
-    current = await _current(session, list(values))
-    new_rows, retired = [], []
-    for key, row in values.items():
-        existing = current.get(key)
-        if existing is None:
-            new_rows.append(row | {"version": 1})
-        elif existing.content_hash != row["content_hash"] or existing.removed:
-            new_rows.append(row | {"version": existing.version + 1})
-            retired.append(existing.id)
-    await _retire(session, retired)
-    if new_rows:
-        await session.execute(insert(CanonicalRow), new_rows)
-    return len(new_rows)
-
-
-async def _retire(session: AsyncSession, ids: Sequence[int]) -> None:
-    if ids:
-        await session.execute(
-            update(CanonicalRow).where(CanonicalRow.id.in_(ids)).values(is_current=False)
-        )
+    return await apply(session, [values_of(record, raw_id) for record, raw_id in records])
 
 
 async def remove(
-    session: AsyncSession, *, source: str, object_type: str, vendor_id: str, raw_id: int
+    session: AsyncSession, *, source: str, object_type: str, vendor_id: str, raw_id: int | None
 ) -> bool:
     """A vendor deleted the record: a tombstone version becomes current; history stays."""
-    current = (await _current(session, [(source, object_type, vendor_id)])).get(
-        (source, object_type, vendor_id)
-    )
-    if current is None or current.removed:
-        return False
-    await _retire(session, [current.id])
-    await session.execute(
-        insert(CanonicalRow).values(
-            source=source,
-            object_type=object_type,
-            vendor_id=vendor_id,
-            kind=current.kind,
-            version=current.version + 1,
-            removed=True,
-            data=current.data,
-            content_hash=current.content_hash,
-            occurred_on=current.occurred_on,
-            amount=current.amount,
-            currency=current.currency,
-            raw_record_id=raw_id,
-        )
-    )
-    return True
+    return await apply(session, [], [((source, object_type, vendor_id), raw_id)]) > 0
 
 
 async def load_current(session: AsyncSession, *, since: date) -> list[CanonicalRecord]:

@@ -7,12 +7,11 @@ the vendor sent.
 from __future__ import annotations
 
 import asyncio
-import json
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
+from typing import Any
 
-import simplejson
+import msgspec
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,8 +21,23 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-dumps = partial(simplejson.dumps, use_decimal=True, sort_keys=True, separators=(",", ":"))
-loads = partial(json.loads, parse_float=Decimal)
+# Keys sorted, so equal content gives equal bytes (content hashes); a Decimal is written as the
+# exact number literal it holds, and read back as Decimal (never through float).
+_ENCODER = msgspec.json.Encoder(decimal_format="number", order="sorted")
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
+def encode(value: Any) -> bytes:
+    """Compact JSON bytes with sorted keys and exact decimals."""
+    return _ENCODER.encode(value)
+
+
+def dumps(value: Any) -> str:
+    return _ENCODER.encode(value).decode()
+
+
+def loads(data: str | bytes) -> Any:
+    return _DECODER.decode(data)
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:

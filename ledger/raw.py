@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import distinct_on, insert
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.db import dumps
-from ledger.tables import Batch, RawPage, RawRecord, RecordLink, SyncCursor
+from ledger.db import encode
+from ledger.tables import Batch, RawPage, RecordLink, SyncCursor
 
 
 class RawItemLike(Protocol):
@@ -31,7 +32,23 @@ class SaveCounts:
 
 
 def content_hash(payload: Any, op: str = "upsert") -> str:
-    return hashlib.sha256(f"{op}:{dumps(payload)}".encode()).hexdigest()
+    return _digest(op, encode(payload))
+
+
+def _digest(op: str, body: bytes) -> str:
+    return hashlib.sha256(op.encode() + b":" + body).hexdigest()
+
+
+# An escaped U+0000 (not an escaped backslash followed by "u0000").
+_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _storable(body: bytes) -> str:
+    """The payload as jsonb text. PostgreSQL's jsonb cannot hold U+0000, so it is stored as
+    U+FFFD; the exact bytes stay in the page (`raw_pages.body`) either way."""
+    if b"\\u0000" in body:
+        body = _NUL.sub(rb"\1\\ufffd", body)
+    return body.decode()
 
 
 async def open_batch(session: AsyncSession, run_id: int, source: str) -> int:
@@ -96,20 +113,33 @@ async def save_page(
     return page_id
 
 
-async def _latest_versions(
-    session: AsyncSession, source: str, keys: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], tuple[int, str]]:
-    """The newest (version, hash) of each key: one index scan, whatever the table statistics."""
-    rows = await session.execute(
-        select(
-            RawRecord.object_type, RawRecord.vendor_id, RawRecord.version, RawRecord.content_hash
-        )
-        .where(RawRecord.source == source)
-        .where(tuple_(RawRecord.object_type, RawRecord.vendor_id).in_(keys))
-        .order_by(RawRecord.object_type, RawRecord.vendor_id, RawRecord.version.desc())
-        .ext(distinct_on(RawRecord.object_type, RawRecord.vendor_id))
+# New versions of a page's records in one statement: each record is compared with the newest
+# stored version of its key (the unique index, read backwards); an unchanged one is skipped.
+_SAVE_VERSIONS = text(
+    """
+    WITH incoming AS (
+        SELECT * FROM unnest(
+            CAST(:object_types AS text[]), CAST(:vendor_ids AS text[]), CAST(:ops AS text[]),
+            CAST(:payloads AS text[]), CAST(:hashes AS text[])
+        ) AS i(object_type, vendor_id, op, payload, content_hash)
+    ), saved AS (
+        INSERT INTO raw_records
+            (source, object_type, vendor_id, version, op, payload, content_hash, batch_id, page_id)
+        SELECT :source, i.object_type, i.vendor_id, coalesce(latest.version, 0) + 1, i.op,
+               CAST(i.payload AS jsonb), i.content_hash, :batch_id, :page_id
+        FROM incoming i
+        LEFT JOIN LATERAL (
+            SELECT r.version, r.content_hash FROM raw_records r
+            WHERE r.source = :source AND r.object_type = i.object_type
+              AND r.vendor_id = i.vendor_id
+            ORDER BY r.version DESC LIMIT 1
+        ) latest ON true
+        WHERE latest.content_hash IS DISTINCT FROM i.content_hash
+        RETURNING 1
     )
-    return {(r.object_type, r.vendor_id): (r.version, r.content_hash) for r in rows}
+    SELECT count(*) FROM saved
+    """
+)
 
 
 async def save_raw_records(
@@ -126,44 +156,52 @@ async def save_raw_records(
     newest: dict[tuple[str, str], RawItemLike] = {}
     for item in items:  # within one page the last word about a record wins
         newest[(item.object_type, item.vendor_id)] = item
-    known = await _latest_versions(session, source, list(newest))
-    rows = []
-    for key, item in newest.items():
-        digest = content_hash(item.payload, item.op)
-        version, previous = known.get(key, (0, None))
-        if previous == digest:
-            continue
-        rows.append(
-            {
-                "source": source,
-                "object_type": item.object_type,
-                "vendor_id": item.vendor_id,
-                "version": version + 1,
-                "op": item.op,
-                "payload": item.payload,
-                "content_hash": digest,
-                "batch_id": batch_id,
-                "page_id": page_id,
-            }
-        )
-    if rows:
-        await session.execute(insert(RawRecord), rows)
-    return SaveCounts(
-        records=len(newest),
-        new_versions=len(rows),
-        unchanged=len(newest) - len(rows),
+    columns: tuple[list[str], ...] = ([], [], [], [], [])
+    object_types, vendor_ids, ops, payloads, hashes = columns
+    for (object_type, vendor_id), item in newest.items():
+        body = encode(item.payload)
+        object_types.append(object_type)
+        vendor_ids.append(vendor_id)
+        ops.append(item.op)
+        payloads.append(_storable(body))
+        hashes.append(_digest(item.op, body))
+    saved = await session.scalar(
+        _SAVE_VERSIONS,
+        {
+            "source": source,
+            "batch_id": batch_id,
+            "page_id": page_id,
+            "object_types": object_types,
+            "vendor_ids": vendor_ids,
+            "ops": ops,
+            "payloads": payloads,
+            "hashes": hashes,
+        },
     )
+    new_versions = int(saved or 0)
+    return SaveCounts(
+        records=len(newest), new_versions=new_versions, unchanged=len(newest) - new_versions
+    )
+
+
+_SAVE_LINKS = text(
+    """
+    INSERT INTO record_links (source, relation, from_id, to_id)
+    SELECT :source, :relation, :from_id, to_id FROM unnest(CAST(:to_ids AS text[])) AS t(to_id)
+    ON CONFLICT DO NOTHING
+    """
+)
 
 
 async def save_links(
     session: AsyncSession, *, source: str, relation: str, from_id: str, to_ids: Iterable[str]
 ) -> None:
-    rows = [
-        {"source": source, "relation": relation, "from_id": from_id, "to_id": to_id}
-        for to_id in to_ids
-    ]
-    if rows:
-        await session.execute(insert(RecordLink).values(rows).on_conflict_do_nothing())
+    targets = list(dict.fromkeys(to_ids))
+    if targets:
+        await session.execute(
+            _SAVE_LINKS,
+            {"source": source, "relation": relation, "from_id": from_id, "to_ids": targets},
+        )
 
 
 async def links(session: AsyncSession, source: str, relation: str) -> dict[str, str]:
@@ -194,28 +232,62 @@ async def save_cursor(session: AsyncSession, source: str, key: str, cursor: str)
     )
 
 
-async def unnormalized(session: AsyncSession, limit: int) -> list[RawRecord]:
+@dataclass(frozen=True, slots=True)
+class PendingRecord:
+    """A raw record version still to normalize, its payload as the JSON text stored."""
+
+    id: int
+    page_id: int
+    source: str
+    object_type: str
+    vendor_id: str
+    op: str
+    payload: str
+
+
+async def pending_pages(session: AsyncSession, *, after: int, limit: int) -> dict[int, str]:
+    """The next pages (id → origin) not yet normalized, oldest first, after page `after`."""
     rows = await session.execute(
-        select(RawRecord)
-        .where(RawRecord.normalized_at.is_(None))
-        .order_by(RawRecord.id)
+        select(RawPage.id, RawPage.origin)
+        .where(RawPage.normalized_at.is_(None), RawPage.id > after)
+        .order_by(RawPage.id)
         .limit(limit)
     )
-    return list(rows.scalars())
+    return {r.id: r.origin for r in rows}
+
+
+_PENDING_RECORDS = text(
+    """
+    SELECT id, page_id, source, object_type, vendor_id, op, CAST(payload AS text) AS payload
+    FROM raw_records WHERE page_id = ANY(CAST(:pages AS bigint[])) ORDER BY id
+    """
+)
+
+
+async def records_of_pages(session: AsyncSession, page_ids: Sequence[int]) -> list[PendingRecord]:
+    """The record versions these pages brought in, in the order they were stored."""
+    rows = await session.execute(_PENDING_RECORDS, {"pages": list(page_ids)})
+    return [PendingRecord(*row) for row in rows]
+
+
+_NOTE_PROBLEMS = text(
+    """
+    UPDATE raw_records r SET problem = p.problem
+    FROM unnest(CAST(:ids AS bigint[]), CAST(:problems AS text[])) AS p(id, problem)
+    WHERE r.id = p.id
+    """
+)
 
 
 async def mark_normalized(
-    session: AsyncSession, ids: Sequence[int], problems: dict[int, str]
+    session: AsyncSession, page_ids: Sequence[int], problems: dict[int, str]
 ) -> None:
-    now = datetime.now(UTC)
-    clean = [i for i in ids if i not in problems]
-    if clean:
+    """The pages are normalized; each record that could not be read keeps its problem."""
+    if problems:
         await session.execute(
-            update(RawRecord).where(RawRecord.id.in_(clean)).values(normalized_at=now, problem=None)
+            _NOTE_PROBLEMS, {"ids": list(problems), "problems": list(problems.values())}
         )
-    for raw_id, problem in problems.items():
+    if page_ids:
         await session.execute(
-            update(RawRecord)
-            .where(RawRecord.id == raw_id)
-            .values(normalized_at=now, problem=problem)
+            update(RawPage).where(RawPage.id.in_(page_ids)).values(normalized_at=datetime.now(UTC))
         )

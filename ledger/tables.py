@@ -75,7 +75,10 @@ class RawPage(Base):
     """A response body exactly as the vendor (or the recorded file) gave it."""
 
     __tablename__ = "raw_pages"
-    __table_args__ = (UniqueConstraint("batch_id", "origin", "sha256"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "origin", "sha256"),
+        Index("ix_raw_pages_unnormalized", "id", postgresql_where=text("normalized_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
@@ -88,6 +91,8 @@ class RawPage(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # Set once the page's new record versions are normalized (every one, or its problem noted).
+    normalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RawRecord(Base):
@@ -96,7 +101,7 @@ class RawRecord(Base):
     __tablename__ = "raw_records"
     __table_args__ = (
         UniqueConstraint("source", "object_type", "vendor_id", "version"),
-        Index("ix_raw_records_unnormalized", "id", postgresql_where=text("normalized_at IS NULL")),
+        Index("ix_raw_records_page", "page_id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -112,7 +117,6 @@ class RawRecord(Base):
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
-    normalized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     problem: Mapped[str | None] = mapped_column(Text)
 
 

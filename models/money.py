@@ -37,6 +37,10 @@ _EXPONENT_EXCEPTIONS = {
 }
 
 CURRENCY_EXPONENTS: dict[str, int] = {code: _EXPONENT_EXCEPTIONS.get(code, 2) for code in _ISO_4217}
+# The smallest unit of each currency as a Decimal exponent template (USD → Decimal("0.01")).
+_QUANTA: dict[str, Decimal] = {
+    code: Decimal(1).scaleb(-e) for code, e in CURRENCY_EXPONENTS.items()
+}
 
 # Stripe expresses amounts in the smallest unit, except for these zero-decimal currencies where
 # the amount is the whole unit (https://docs.stripe.com/currencies#zero-decimal). For ISK and UGX
@@ -49,6 +53,8 @@ STRIPE_SPECIAL_TWO_DECIMAL = frozenset({"ISK", "UGX"})
 
 def currency_code(raw: object, *, where: str = "") -> str:
     """The upper-case ISO 4217 code, or an `InputError` naming the bad value and where it was."""
+    if type(raw) is str and raw in CURRENCY_EXPONENTS:  # already canonical: the common case
+        return raw
     code = str(raw or "").strip().upper()
     if code not in CURRENCY_EXPONENTS:
         raise InputError(f"unknown currency {raw!r}", where=where)
@@ -61,7 +67,8 @@ def exponent(currency: str) -> int:
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
     """Round half-even to the currency's exponent (banker's rounding, as ledgers do)."""
-    return amount.quantize(Decimal(1).scaleb(-exponent(currency)), rounding=ROUND_HALF_EVEN)
+    quantum = _QUANTA.get(currency) or _QUANTA[currency_code(currency)]
+    return amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
 
 
 def parse_amount(raw: object, currency: str, *, where: str = "") -> Decimal:
@@ -69,10 +76,13 @@ def parse_amount(raw: object, currency: str, *, where: str = "") -> Decimal:
 
     Floats are refused: by the time a float exists, precision may already be lost.
     """
-    if isinstance(raw, bool) or isinstance(raw, float) or raw is None:
+    kind = type(raw)
+    if kind is bool or kind is float or raw is None:
         raise InputError(f"amount {raw!r} is not an exact decimal", where=where)
     try:
-        value = Decimal(str(raw).strip())
+        value = (
+            raw if isinstance(raw, Decimal) else Decimal(raw if isinstance(raw, str) else str(raw))
+        )
     except InvalidOperation:
         raise InputError(f"amount {raw!r} does not parse as a number", where=where) from None
     if not value.is_finite():
@@ -80,21 +90,21 @@ def parse_amount(raw: object, currency: str, *, where: str = "") -> Decimal:
     return quantize(value, currency)
 
 
+_STRIPE_EXPONENTS: dict[str, int] = {
+    code: 0 if code in STRIPE_ZERO_DECIMAL else 2 if code in STRIPE_SPECIAL_TWO_DECIMAL else e
+    for code, e in CURRENCY_EXPONENTS.items()
+}
+
+
 def stripe_minor_unit_exponent(currency: str) -> int:
-    code = currency_code(currency)
-    if code in STRIPE_ZERO_DECIMAL:
-        return 0
-    if code in STRIPE_SPECIAL_TWO_DECIMAL:
-        return 2
-    return exponent(code)
+    return _STRIPE_EXPONENTS[currency_code(currency)]
 
 
 def from_minor_units(raw: object, currency: str, *, where: str = "") -> Decimal:
     """Stripe-style integer minor units → `Decimal` in the currency's major unit."""
-    if isinstance(raw, bool) or not isinstance(raw, int):
+    if type(raw) is not int:  # bool is an int subclass, and not an amount
         raise InputError(f"minor-unit amount {raw!r} is not an integer", where=where)
-    value = Decimal(raw).scaleb(-stripe_minor_unit_exponent(currency))
-    return quantize(value, currency)
+    return quantize(Decimal(raw).scaleb(-stripe_minor_unit_exponent(currency)), currency)
 
 
 def to_minor_units(amount: Decimal, currency: str) -> int:

@@ -12,7 +12,7 @@ Conventions, whatever the vendor said:
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
@@ -60,10 +60,10 @@ class CanonicalStatus(StrEnum):
 
 
 def _aware_utc(value: datetime) -> datetime:
+    if value.tzinfo is UTC:  # what every normalizer already gives
+        return value
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must be timezone-aware")
-    from datetime import UTC
-
     return value.astimezone(UTC)
 
 
@@ -94,7 +94,9 @@ class CanonicalRecord(BaseModel):
 
     @model_validator(mode="after")
     def _ref_in_source_ids(self) -> CanonicalRecord:
-        if self.ref not in self.source_ids:
+        if not self.source_ids:
+            object.__setattr__(self, "source_ids", [self.ref])
+        elif self.ref not in self.source_ids:
             object.__setattr__(self, "source_ids", [self.ref, *self.source_ids])
         return self
 
@@ -103,12 +105,24 @@ class MoneyRecord(CanonicalRecord):
     currency: str
     amount: Decimal
 
+    # The record's own money fields (`Decimal` or `Decimal | None`), found once per class.
+    money_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.money_fields = tuple(
+            name
+            for name, field in cls.model_fields.items()
+            if field.annotation in (Decimal, Decimal | None)
+        )
+
     @model_validator(mode="after")
     def _quantized(self) -> MoneyRecord:
         """Every money field carries exactly the currency's exponent ("59.9" → "59.90")."""
-        for name in type(self).model_fields:
+        for name in self.money_fields:
             value = getattr(self, name)
-            if isinstance(value, Decimal):
+            if value is not None:
                 object.__setattr__(self, name, quantize(value, self.currency))
         return self
 

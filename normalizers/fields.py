@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from models.errors import InputError
@@ -32,6 +33,11 @@ def record_fields(payload: Any, *, where: str, object_type: str, id_field: str) 
         place = record_where(where, object_type, "(no id)")
         raise InputError(f"missing required field {id_field}", where=f"{place}, field {id_field}")
     return Fields(payload, record_where(where, object_type, record_id))
+
+
+@cache
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
 
 
 class Fields:
@@ -56,8 +62,8 @@ class Fields:
         if "." not in path:
             return self.payload.get(path)
         value: Any = self.payload
-        for key in path.split("."):
-            if not isinstance(value, dict):
+        for key in _steps(path):
+            if type(value) is not dict:
                 return None
             value = value.get(key)
         return value
@@ -69,12 +75,17 @@ class Fields:
         return value
 
     def text(self, path: str, *, required: bool = False) -> str | None:
-        value = self.require(path) if required else self.get(path)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            raise self.fail(path, f"{path} should be text, got {type(value).__name__}")
-        return str(value)
+        value = self.payload.get(path) if "." not in path else self.get(path)
+        kind = type(value)
+        if kind is str and (value or not required):  # the common case, first
+            return value
+        if value is None or value == "":
+            if required:
+                raise self.fail(path, f"missing required field {path}")
+            return value
+        if kind is int or kind is Decimal:
+            return str(value)
+        raise self.fail(path, f"{path} should be text, got {kind.__name__}")
 
     def id(self, path: str = "id") -> str:
         return self.text(path, required=True) or ""
@@ -90,31 +101,40 @@ class Fields:
     def currency(self, path: str, *, default: str | None = None) -> str:
         raw = self.get(path)
         if raw is None and default is not None:
-            return currency_code(default, where=self.at(path))
+            raw = default
         if raw is None:
             raise self.fail(path, f"missing required field {path}")
-        return currency_code(raw, where=self.at(path))
+        try:
+            return currency_code(raw)
+        except InputError as error:
+            raise error.at(self.at(path)) from None
 
     def amount(self, path: str, currency: str, *, default: Decimal | None = None) -> Decimal:
         """A decimal amount (string or exact JSON number), quantized to the currency."""
-        raw = self.get(path)
+        raw = self.payload.get(path) if "." not in path else self.get(path)
         if raw is None:
             if default is not None:
                 return default
             raise self.fail(path, f"missing required field {path}")
-        return parse_amount(raw, currency, where=self.at(path))
+        try:
+            return parse_amount(raw, currency)
+        except InputError as error:
+            raise error.at(self.at(path)) from None
 
     def optional_amount(self, path: str, currency: str) -> Decimal | None:
         return None if self.get(path) is None else self.amount(path, currency)
 
     def minor_units(self, path: str, currency: str, *, default: int | None = None) -> Decimal:
         """A Stripe-style integer amount in the currency's smallest unit."""
-        raw = self.get(path)
+        raw = self.payload.get(path) if "." not in path else self.get(path)
         if raw is None and default is not None:
             raw = default
         if raw is None:
             raise self.fail(path, f"missing required field {path}")
-        return from_minor_units(raw, currency, where=self.at(path))
+        try:
+            return from_minor_units(raw, currency)
+        except InputError as error:
+            raise error.at(self.at(path)) from None
 
     def number(self, path: str, *, default: Decimal | None = None) -> Decimal:
         """An exact number that is not money (a quantity, a unit price): never rounded."""

@@ -6,10 +6,11 @@ envelope does not: it still becomes a `RawItem`, and `normalize` reports it on i
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
+
+import msgspec
 
 from models.errors import InputError
 
@@ -26,19 +27,18 @@ class RawItem:
     op: Op = "upsert"
 
 
+# msgspec's strict parser: every number with a fraction or exponent becomes an exact `Decimal`
+# (never a float), integers of any size stay `int`, and what JSON does not allow is refused:
+# `NaN`/`Infinity`, invalid UTF-8, lone surrogates, trailing garbage.
+_DECODER = msgspec.json.Decoder(float_hook=Decimal)
+
+
 def load_json(data: bytes | str, *, where: str) -> Any:
-    """Parse a response body with exact decimals (`parse_float=Decimal`), never floats.
-
-    `NaN` and `Infinity` are not JSON (Python's parser accepts them as floats): refused.
-    """
+    """Parse a response body with exact decimals, never floats."""
     try:
-        return json.loads(data, parse_float=Decimal, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError) as error:
+        return _DECODER.decode(data)
+    except msgspec.DecodeError as error:
         raise InputError(f"page is not valid JSON ({error})", where=where) from None
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
 
 
 def expect_object(body: Any, *, where: str, what: str) -> dict[str, Any]:

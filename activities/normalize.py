@@ -1,0 +1,110 @@
+"""The normalize step: new raw record versions → canonical versions, a chunk of pages at a time.
+
+Reading each payload's fields and building its canonical record is CPU work; storing the result
+is the ledger's. The two overlap: while the ledger stores one chunk, a thread normalizes the next.
+Chunks are applied in page order, so the last word about a record wins as it did at the vendor.
+A record that cannot be read gets its problem noted on its raw version (the compare step reports
+it as an `input` discrepancy); the rest of its page goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ledger import canonical, raw
+from ledger.canonical import CanonicalValues, Key, values_of
+from ledger.db import loads
+from models.errors import InputError
+from models.io import NormalizeResult
+from models.records import Source
+from normalizers import normalize
+
+CHUNK_PAGES = 40  # about 4,000–10,000 records: few statements, bounded memory
+
+
+@dataclass
+class NormalizedChunk:
+    """What one chunk of pages gives: canonical versions to store, removals, problems."""
+
+    page_ids: list[int]
+    upserts: list[CanonicalValues] = field(default_factory=list)
+    removals: list[tuple[Key, int | None]] = field(default_factory=list)
+    problems: dict[int, str] = field(default_factory=dict)
+    by_kind: Counter[str] = field(default_factory=Counter)
+
+
+def normalize_chunk(origins: dict[int, str], rows: list[raw.PendingRecord]) -> NormalizedChunk:
+    """Pure: each raw version (in stored order) → its canonical records, or its problem."""
+    chunk = NormalizedChunk(page_ids=list(origins))
+    for row in rows:
+        if row.op == "remove":
+            chunk.removals.append(((row.source, row.object_type, row.vendor_id), row.id))
+            chunk.by_kind["removed"] += 1
+            continue
+        where = (
+            f"{origins.get(row.page_id, f'page {row.page_id}')}, {row.object_type} {row.vendor_id}"
+        )
+        try:
+            records = normalize(
+                Source(row.source), row.object_type, loads(row.payload), where=where
+            )
+        except InputError as error:
+            chunk.problems[row.id] = str(error)
+            continue
+        except ValidationError as error:  # a reader let through what the model refuses
+            chunk.problems[row.id] = str(InputError(_first_error(error), where=where))
+            continue
+        chunk.upserts.extend(values_of(record, row.id) for record in records)
+        chunk.by_kind.update(record.kind for record in records)
+    return chunk
+
+
+def _first_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    place = ".".join(str(part) for part in first["loc"])
+    return f"canonical field {place}: {first['msg']}" if place else first["msg"]
+
+
+class Normalizer:
+    """Runs the step over every page not yet normalized; `progress(count)` after each chunk."""
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], progress: Callable[[int], None]
+    ) -> None:
+        self.sessions = sessions
+        self.progress = progress
+        self.by_kind: Counter[str] = Counter()
+        self.problems = 0
+
+    async def run(self) -> NormalizeResult:
+        work = await self._next(after=0)
+        while work is not None:
+            chunk = await work
+            work = await self._next(after=max(chunk.page_ids))  # normalizes while we store
+            await self._store(chunk)
+        return NormalizeResult(
+            records=sum(self.by_kind.values()), by_kind=dict(self.by_kind), problems=self.problems
+        )
+
+    async def _next(self, after: int) -> asyncio.Future[NormalizedChunk] | None:
+        """Read the next chunk and start normalizing it in a thread; None when all are done."""
+        async with self.sessions() as session:
+            origins = await raw.pending_pages(session, after=after, limit=CHUNK_PAGES)
+            if not origins:
+                return None
+            rows = await raw.records_of_pages(session, list(origins))
+        return asyncio.ensure_future(asyncio.to_thread(normalize_chunk, origins, rows))
+
+    async def _store(self, chunk: NormalizedChunk) -> None:
+        async with self.sessions.begin() as session:
+            await canonical.apply(session, chunk.upserts, chunk.removals)
+            await raw.mark_normalized(session, chunk.page_ids, chunk.problems)
+        self.by_kind.update(chunk.by_kind)
+        self.problems += len(chunk.problems)
+        self.progress(sum(self.by_kind.values()))

@@ -1,0 +1,128 @@
+"""The normalize step over stored pages: every new raw version once, the last word winning,
+a removal as a tombstone, an unreadable record noted and the rest of its page normalized."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from activities.normalize import Normalizer
+from ledger import raw
+from ledger.results import start_run
+from ledger.tables import CanonicalRow, RawPage, RawRecord
+from models.io import StartRunInput, Window
+from models.records import Source
+from normalizers import load_json, split_page
+
+
+def _txn(txn_id: str, amount: str, **extra) -> dict:
+    return {
+        "transaction_id": txn_id,
+        "account_id": "acc",
+        "amount": Decimal(amount),
+        "iso_currency_code": "USD",
+        "date": "2026-10-05",
+        "pending": False,
+        "name": "deposit",
+        **extra,
+    }
+
+
+def _page(added=(), modified=(), removed=()) -> bytes:
+    import simplejson
+
+    body = {
+        "added": list(added),
+        "modified": list(modified),
+        "removed": [{"transaction_id": r} for r in removed],
+        "next_cursor": "c",
+        "has_more": False,
+    }
+    return simplejson.dumps(body, use_decimal=True).encode()
+
+
+async def _store(sessions, pages: list[bytes]) -> None:
+    window = Window(
+        start=datetime(2026, 10, 1, tzinfo=UTC),
+        end=datetime(2026, 11, 1, tzinfo=UTC),
+        as_of=datetime(2026, 11, 4, tzinfo=UTC),
+    )
+    async with sessions.begin() as s:
+        run_id = await start_run(
+            s, StartRunInput(workflow_id="w", workflow_run_id="r", window=window, sources=[])
+        )
+        batch = await raw.open_batch(s, run_id, "plaid")
+    for number, body in enumerate(pages, start=1):
+        origin = f"POST /transactions/sync page {number}"
+        items = split_page(
+            Source.PLAID, "transactions_sync", load_json(body, where=origin), where=origin
+        )
+        async with sessions.begin() as s:
+            page = await raw.save_page(
+                s,
+                batch_id=batch,
+                source="plaid",
+                page_type="transactions_sync",
+                origin=origin,
+                body=body,
+            )
+            await raw.save_raw_records(s, source="plaid", batch_id=batch, page_id=page, items=items)
+
+
+async def _current(sessions) -> dict[str, tuple[str, bool]]:
+    async with sessions() as s:
+        rows = await s.execute(
+            select(CanonicalRow.vendor_id, CanonicalRow.amount, CanonicalRow.removed).where(
+                CanonicalRow.is_current
+            )
+        )
+        return {r.vendor_id: (str(r.amount), r.removed) for r in rows}
+
+
+async def test_pages_are_normalized_once_and_the_last_word_wins(sessions, monkeypatch):
+    monkeypatch.setattr("activities.normalize.CHUNK_PAGES", 1)  # one page per chunk: ordering
+    await _store(
+        sessions,
+        [
+            _page(added=[_txn("a", "-10.00"), _txn("b", "-20.00"), _txn("c", "-1.00")]),
+            _page(modified=[_txn("a", "-11.00")], removed=["b"]),
+            _page(added=[{**_txn("bad", "0"), "amount": "12,40.00"}]),
+        ],
+    )
+    beats: list[int] = []
+    first = await Normalizer(sessions, beats.append).run()
+    assert (first.by_kind, first.problems) == ({"bank_transaction": 4, "removed": 1}, 1)
+    assert len(beats) == 3
+    # Plaid's sign flipped; `a` modified; `b` removed (a tombstone keeps its last content).
+    assert await _current(sessions) == {
+        "a": ("11.000000", False),
+        "b": ("20.000000", True),
+        "c": ("1.000000", False),
+    }
+    again = await Normalizer(sessions, beats.append).run()
+    assert again.records == 0  # every page was marked: nothing is normalized twice
+    async with sessions() as s:
+        problem = await s.scalar(select(RawRecord.problem).where(RawRecord.vendor_id == "bad"))
+        assert problem is not None
+        assert "page 3" in problem and "transaction bad" in problem and "amount" in problem
+        assert await s.scalar(select(func.count()).where(RawPage.normalized_at.is_(None))) == 0
+        assert await s.scalar(select(func.count()).select_from(CanonicalRow)) == 5
+
+
+async def test_one_chunk_of_pages_applies_them_in_the_order_they_arrived(sessions):
+    """Added, modified, then removed, all in one chunk: the removal is the last word."""
+    await _store(
+        sessions,
+        [
+            _page(added=[_txn("a", "-10.00")]),
+            _page(modified=[_txn("a", "-12.00")]),
+            _page(removed=["a"]),
+            _page(added=[_txn("z", "-3.00")]),
+        ],
+    )
+    done = await Normalizer(sessions, lambda n: None).run()
+    assert done.by_kind == {"bank_transaction": 3, "removed": 1}
+    # `a` came and went within the chunk: it is never current (its raw versions stay).
+    assert await _current(sessions) == {"z": ("3.000000", False)}
