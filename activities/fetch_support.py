@@ -30,7 +30,12 @@ from models.records import Source
 
 
 class PageSink(Protocol):
+    """Takes pages; `flush` commits what it buffers; `result` counts what is committed."""
+
+    @property
+    def buffered(self) -> int: ...
     async def add(self, page_type: str, origin: str, body: bytes) -> None: ...
+    async def flush(self) -> None: ...
     def result(self) -> FetchResult: ...
 
 
@@ -84,13 +89,18 @@ COUNTS = ("pages", "records", "new_versions", "problems")
 
 
 class FetchRun:
-    """One attempt of one source's fetch: stores pages, heartbeats progress, counts."""
+    """One attempt of one source's fetch: stores pages, heartbeats progress, counts.
+
+    The heartbeat only ever names progress whose pages are committed: the sink may hold a few
+    pages before it commits them, and a retry must fetch those again.
+    """
 
     def __init__(self, sink: PageSink, retry: PageRetry) -> None:
         self.sink = sink
         self.retry = retry
         self.progress = FetchProgress.resumed()
         self.earlier = {name: getattr(self.progress, name) for name in COUNTS}
+        self.committed = self.progress.model_copy(deep=True)
 
     async def fetch(self, call: Callable[[], Awaitable[Page]]) -> Page:
         """`call()`, retried in place on transient failures."""
@@ -130,9 +140,21 @@ class FetchRun:
                 on_page(page)
             cursor = page.next_cursor
             self._advance(key, cursor)
-            self.beat()
             if cursor is None:
+                await self.flush()
                 return
+            self._commit_if_flushed()
+            self.beat()
+
+    async def flush(self) -> None:
+        """Commit what the sink holds; the heartbeat may then name everything so far."""
+        await self.sink.flush()
+        self._commit_if_flushed()
+        self.beat()
+
+    def _commit_if_flushed(self) -> None:
+        if not self.sink.buffered:
+            self.committed = self.snapshot()
 
     def _advance(self, key: str, cursor: str | None) -> None:
         progress = self.progress
@@ -146,13 +168,15 @@ class FetchRun:
     def snapshot(self) -> FetchProgress:
         now = self.sink.result()
         counts = {name: self.earlier[name] + getattr(now, name) for name in COUNTS}
-        return self.progress.model_copy(update=counts)
+        return self.progress.model_copy(update=counts, deep=True)
 
     def beat(self) -> None:
         if activity.in_activity():
-            activity.heartbeat(self.snapshot().model_dump(mode="json"))
+            activity.heartbeat(self.committed.model_dump(mode="json"))
 
-    def result(self) -> FetchResult:
+    async def finished(self) -> FetchResult:
+        """Commit what is left and count everything this fetch stored, earlier attempts too."""
+        await self.flush()
         snapshot = self.snapshot()
         return self.sink.result().model_copy(
             update={name: getattr(snapshot, name) for name in COUNTS}

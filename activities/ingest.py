@@ -6,10 +6,12 @@ version. An unreadable page is kept too, with its parse error, and the fetch goe
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -17,64 +19,112 @@ from ledger import raw
 from models.errors import InputError
 from models.io import FetchResult
 from models.records import Source
-from normalizers import load_json, split_page
+from normalizers import RawItem, load_json, split_page
 
 # `GET /v1/balance_transactions?payout=po_…` pages: the payout is known from the query only.
 PAYOUT_PAGE = re.compile(r"^balance_transactions_payout_(?P<payout>.+)$")
 PAYOUT_RELATION = "payout"
 
 
+def read_page(source: Source, page_type: str, origin: str, body: bytes) -> list[RawItem]:
+    """The records of a page as received or stored; `InputError` if it cannot be read."""
+    base_type = "balance_transactions" if PAYOUT_PAGE.match(page_type) else page_type
+    return split_page(source, base_type, load_json(body, where=origin), where=origin)
+
+
+@dataclass(frozen=True)
+class _Received:
+    page_type: str
+    origin: str
+    body: bytes
+    items: list[RawItem]
+    error: str | None
+
+
 @dataclass
 class PageSink:
-    """Stores the pages of one batch; `result()` gives the counts for the workflow."""
+    """Stores the pages of one batch; `result()` gives the counts of what is committed.
+
+    Pages are committed a few at a time (`flush_records` records, or after `flush_seconds`),
+    in one transaction: one commit per page cost more than the page. A fetch heartbeats its
+    cursor only when nothing is buffered, so a retry never skips a page that was not committed.
+    """
 
     sessions: async_sessionmaker[AsyncSession]
     source: Source
     batch_id: int
+    flush_records: int = 1000
+    flush_seconds: float = 2.0
     pages: int = 0
     records: int = 0
     new_versions: int = 0
     problems: int = 0
+    _buffer: list[_Received] = field(default_factory=list)
+    _buffered: int = 0
+    _since: float = 0.0
+
+    @property
+    def buffered(self) -> int:
+        """Pages received and not yet committed."""
+        return len(self._buffer)
 
     async def add(self, page_type: str, origin: str, body: bytes) -> None:
-        """Store one page and its raw records in one transaction (committed on return)."""
+        """Take one page; it is committed with the next `flush` (at once when one is due)."""
         items, error = self._split(page_type, origin, body)
-        async with self.sessions.begin() as session:
-            page_id = await raw.save_page(
-                session,
-                batch_id=self.batch_id,
-                source=self.source.value,
-                page_type=page_type,
-                origin=origin,
-                body=body,
-                parse_error=error,
-            )
-            counts = await raw.save_raw_records(
-                session,
-                source=self.source.value,
-                batch_id=self.batch_id,
-                page_id=page_id,
-                items=items,
-            )
-            if payout := PAYOUT_PAGE.match(page_type):
-                await raw.save_links(
-                    session,
-                    source=self.source.value,
-                    relation=PAYOUT_RELATION,
-                    from_id=payout["payout"],
-                    to_ids=[i.vendor_id for i in items],
-                )
-        self.pages += 1
-        self.records += counts.records
-        self.new_versions += counts.new_versions
-        self.problems += error is not None
+        if not self._buffer:
+            self._since = time.monotonic()
+        self._buffer.append(_Received(page_type, origin, body, items, error))
+        self._buffered += len(items) + 1
+        if (
+            self._buffered >= self.flush_records
+            or time.monotonic() - self._since >= self.flush_seconds
+        ):
+            await self.flush()
 
-    def _split(self, page_type: str, origin: str, body: bytes) -> tuple[list, str | None]:
-        base_type = "balance_transactions" if PAYOUT_PAGE.match(page_type) else page_type
+    async def flush(self) -> None:
+        """Commit every buffered page and its raw records, in one transaction."""
+        if not self._buffer:
+            return
+        received, self._buffer, self._buffered = self._buffer, [], 0
+        counts = []
+        async with self.sessions.begin() as session:
+            for page in received:
+                counts.append(await self._save(session, page))
+        self.pages += len(received)
+        self.records += sum(c.records for c in counts)
+        self.new_versions += sum(c.new_versions for c in counts)
+        self.problems += sum(page.error is not None for page in received)
+
+    async def _save(self, session: AsyncSession, page: _Received) -> raw.SaveCounts:
+        page_id = await raw.save_page(
+            session,
+            batch_id=self.batch_id,
+            source=self.source.value,
+            page_type=page.page_type,
+            origin=page.origin,
+            body=page.body,
+            parse_error=page.error,
+        )
+        counts = await raw.save_raw_records(
+            session,
+            source=self.source.value,
+            batch_id=self.batch_id,
+            page_id=page_id,
+            items=page.items,
+        )
+        if payout := PAYOUT_PAGE.match(page.page_type):
+            await raw.save_links(
+                session,
+                source=self.source.value,
+                relation=PAYOUT_RELATION,
+                from_id=payout["payout"],
+                to_ids=[i.vendor_id for i in page.items],
+            )
+        return counts
+
+    def _split(self, page_type: str, origin: str, body: bytes) -> tuple[list[RawItem], str | None]:
         try:
-            return split_page(
-                self.source, base_type, load_json(body, where=origin), where=origin
-            ), None
+            return read_page(self.source, page_type, origin, body), None
         except InputError as error:
             return [], str(error)
 
@@ -103,7 +153,10 @@ class Ingestor:
         sink = PageSink(self.sessions, source, batch_id)
         try:
             yield sink
+            await sink.flush()
         except BaseException as error:
+            with contextlib.suppress(Exception):  # what was received is kept, even now
+                await sink.flush()
             async with self.sessions.begin() as session:
                 await raw.finish_batch(
                     session, batch_id, "failed", f"{type(error).__name__}: {error}"

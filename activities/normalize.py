@@ -1,5 +1,8 @@
 """The normalize step: new raw record versions → canonical versions, a chunk of pages at a time.
 
+Each page is read again from its stored bytes (a raw version points into its page), and only the
+records it brought in as new versions are normalized: an unchanged record costs nothing.
+
 Reading each payload's fields and building its canonical record is CPU work; storing the result
 is the ledger's. The two overlap: while the ledger stores one chunk, a thread normalizes the next.
 Chunks are applied in page order, so the last word about a record wins as it did at the vendor.
@@ -17,13 +20,13 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.ingest import read_page
 from ledger import canonical, raw
 from ledger.canonical import CanonicalValues, Key, values_of
-from ledger.db import loads
 from models.errors import InputError
 from models.io import NormalizeResult
 from models.records import Source
-from normalizers import normalize
+from normalizers import RawItem, normalize
 
 CHUNK_PAGES = 40  # about 4,000–10,000 records: few statements, bounded memory
 
@@ -39,30 +42,55 @@ class NormalizedChunk:
     by_kind: Counter[str] = field(default_factory=Counter)
 
 
-def normalize_chunk(origins: dict[int, str], rows: list[raw.PendingRecord]) -> NormalizedChunk:
-    """Pure: each raw version (in stored order) → its canonical records, or its problem."""
-    chunk = NormalizedChunk(page_ids=list(origins))
+def normalize_chunk(pages: list[raw.PendingPage], rows: list[raw.PendingRecord]) -> NormalizedChunk:
+    """Pure: each page is read again and each record version it brought in (in stored order)
+    becomes its canonical records, or its problem."""
+    versions: dict[int, dict[tuple[str, str], raw.PendingRecord]] = {}
     for row in rows:
-        if row.op == "remove":
-            chunk.removals.append(((row.source, row.object_type, row.vendor_id), row.id))
-            chunk.by_kind["removed"] += 1
+        versions.setdefault(row.page_id, {})[(row.object_type, row.vendor_id)] = row
+    chunk = NormalizedChunk(page_ids=[page.id for page in pages])
+    for page in pages:
+        brought = versions.get(page.id)
+        if not brought:
             continue
-        where = (
-            f"{origins.get(row.page_id, f'page {row.page_id}')}, {row.object_type} {row.vendor_id}"
-        )
         try:
-            records = normalize(
-                Source(row.source), row.object_type, loads(row.payload), where=where
-            )
-        except InputError as error:
-            chunk.problems[row.id] = str(error)
+            found = list(_items(page, brought))
+        except InputError as error:  # read when it arrived; a stricter reader may refuse it now
+            chunk.problems.update(dict.fromkeys((row.id for row in brought.values()), str(error)))
             continue
-        except ValidationError as error:  # a reader let through what the model refuses
-            chunk.problems[row.id] = str(InputError(_first_error(error), where=where))
-            continue
-        chunk.upserts.extend(values_of(record, row.id) for record in records)
-        chunk.by_kind.update(record.kind for record in records)
+        for row, item in found:
+            _normalize_one(chunk, Source(page.source), row, item, page.origin)
     return chunk
+
+
+def _items(page: raw.PendingPage, brought: dict[tuple[str, str], raw.PendingRecord]):
+    """(version, item) for each record of the page that was stored as a new version; the last
+    word about a record within the page is the one that was stored."""
+    items = read_page(Source(page.source), page.page_type, page.origin, page.body)
+    newest = {(item.object_type, item.vendor_id): item for item in items}
+    for key, row in brought.items():
+        if key in newest:
+            yield row, newest[key]
+
+
+def _normalize_one(
+    chunk: NormalizedChunk, source: Source, row: raw.PendingRecord, item: RawItem, origin: str
+) -> None:
+    if row.op == "remove":
+        chunk.removals.append(((source.value, row.object_type, row.vendor_id), row.id))
+        chunk.by_kind["removed"] += 1
+        return
+    where = f"{origin}, {row.object_type} {row.vendor_id}"
+    try:
+        records = normalize(source, row.object_type, item.payload, where=where)
+    except InputError as error:
+        chunk.problems[row.id] = str(error)
+        return
+    except ValidationError as error:  # a reader let through what the model refuses
+        chunk.problems[row.id] = str(InputError(_first_error(error), where=where))
+        return
+    chunk.upserts.extend(values_of(record, row.id) for record in records)
+    chunk.by_kind.update(record.kind for record in records)
 
 
 def _first_error(error: ValidationError) -> str:
@@ -95,11 +123,11 @@ class Normalizer:
     async def _next(self, after: int) -> asyncio.Future[NormalizedChunk] | None:
         """Read the next chunk and start normalizing it in a thread; None when all are done."""
         async with self.sessions() as session:
-            origins = await raw.pending_pages(session, after=after, limit=CHUNK_PAGES)
-            if not origins:
+            pages = await raw.pending_pages(session, after=after, limit=CHUNK_PAGES)
+            if not pages:
                 return None
-            rows = await raw.records_of_pages(session, list(origins))
-        return asyncio.ensure_future(asyncio.to_thread(normalize_chunk, origins, rows))
+            rows = await raw.records_of_pages(session, [page.id for page in pages])
+        return asyncio.ensure_future(asyncio.to_thread(normalize_chunk, pages, rows))
 
     async def _store(self, chunk: NormalizedChunk) -> None:
         async with self.sessions.begin() as session:

@@ -37,7 +37,7 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
             async with self.ingestor.batch(input.run_id, Source.PLAID) as sink:
                 run = FetchRun(sink, self.retry)
                 await self._catch_up(run, self.connector)
-                return run.result()
+                return await run.finished()
 
     async def _catch_up(self, run: FetchRun, connector: PlaidConnector) -> None:
         key = connector.config.item_key
@@ -45,9 +45,9 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
         pages, cursor = await self._update(run, connector, start)
         for page in pages:
             await run.store(PAGE_TYPE, page)
+        await run.flush()  # the update's records are committed before its cursor is
         if cursor != start:
             await self.ingestor.save_cursor(Source.PLAID, key, cursor)
-        run.beat()
 
     async def _update(
         self, run: FetchRun, connector: PlaidConnector, start: str | None

@@ -64,7 +64,7 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
                         partial(connector.query_after, entity, since, input.end),
                     )
                     await self._synced(entity, input.end)
-                return run.result()
+                return await run.finished()
 
     async def _since(self, entity: str, start: datetime) -> datetime | None:
         """Where a query's LastUpdatedTime range begins (None: from the beginning)."""

@@ -56,4 +56,5 @@ class RecordedActivities:
                 origin = f"file {request.source.value}/{path.name}"
                 await sink.add(page_type, origin, await asyncio.to_thread(path.read_bytes))
                 activity.heartbeat(index + 1)
+            await sink.flush()
             return sink.result()

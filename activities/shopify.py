@@ -45,4 +45,4 @@ class ShopifyActivities(VendorFetch[ShopifyConnector]):
                         resource,
                         partial(connector.page_after, first, resource),
                     )
-                return run.result()
+                return await run.finished()

@@ -61,7 +61,7 @@ class StripeActivities(VendorFetch[StripeConnector]):
                             connector.list_page, "/v1/balance_transactions", {"payout": payout}
                         ),
                     )
-                return run.result()
+                return await run.finished()
 
     @staticmethod
     def _payouts_found(run: FetchRun):

@@ -77,6 +77,11 @@ class NormalizingSink:
         self.records += len(items)
         self.bytes += len(body)
 
+    buffered = 0
+
+    async def flush(self) -> None:
+        return None
+
     def result(self) -> Any:
         from models.io import FetchResult
 
@@ -129,6 +134,17 @@ class TimedSink:
         started = time.perf_counter()
         try:
             await self.sink.add(page_type, origin, body)
+        finally:
+            self.clock[self.source] += time.perf_counter() - started
+
+    @property
+    def buffered(self) -> int:
+        return self.sink.buffered
+
+    async def flush(self) -> None:
+        started = time.perf_counter()
+        try:
+            await self.sink.flush()
         finally:
             self.clock[self.source] += time.perf_counter() - started
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy import Numeric, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,15 +18,19 @@ from models.records import CanonicalRecord, MoneyRecord, record_from_json
 _DATE_FIELDS = ("posted_date", "txn_date", "arrival_date", "created_at")
 
 
+@cache
+def _date_field(cls: type[CanonicalRecord]) -> str | None:
+    """The field a kind of record is dated by: posting, transaction, arrival or creation date."""
+    return next((name for name in _DATE_FIELDS if name in cls.model_fields), None)
+
+
 def occurred_on(record: CanonicalRecord) -> date | None:
     """The date a record belongs to, for windows: posting, transaction, arrival or creation date."""
-    for name in _DATE_FIELDS:
-        value = getattr(record, name, None)
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-    return None
+    name = _date_field(type(record))
+    value = getattr(record, name) if name else None
+    if isinstance(value, datetime):
+        return value.date()
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +72,19 @@ def values_of(record: CanonicalRecord, raw_id: int | None) -> CanonicalValues:
 
 Key = tuple[str, str, str]
 
+# Each key's current version, one index look-up per key (a lateral LIMIT 1, which the planner
+# cannot flatten into a join that sorts the whole table once per chunk).
 _CURRENT = text(
     """
     SELECT i.n, c.id, c.version, c.content_hash, c.removed
     FROM unnest(CAST(:sources AS text[]), CAST(:object_types AS text[]),
                 CAST(:vendor_ids AS text[])) WITH ORDINALITY AS i(source, object_type, vendor_id, n)
-    JOIN canonical_records c
-      ON c.is_current AND c.source = i.source AND c.object_type = i.object_type
-     AND c.vendor_id = i.vendor_id
+    CROSS JOIN LATERAL (
+        SELECT id, version, content_hash, removed FROM canonical_records c
+        WHERE c.is_current AND c.source = i.source AND c.object_type = i.object_type
+          AND c.vendor_id = i.vendor_id
+        LIMIT 1
+    ) c
     """
 )
 _RETIRE = text(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,15 +12,21 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ledger.db import encode
-from ledger.tables import Batch, RawPage, RecordLink, SyncCursor
+from ledger.db import encode, loads
+from ledger.tables import Batch, RawPage, RawRecord, RecordLink, SyncCursor
 
 
 class RawItemLike(Protocol):
-    object_type: str
-    vendor_id: str
-    payload: Any
-    op: str
+    @property
+    def object_type(self) -> str: ...
+    @property
+    def vendor_id(self) -> str: ...
+    @property
+    def payload(self) -> Any: ...
+    @property
+    def op(self) -> str: ...
+    @property
+    def path(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -37,18 +42,6 @@ def content_hash(payload: Any, op: str = "upsert") -> str:
 
 def _digest(op: str, body: bytes) -> str:
     return hashlib.sha256(op.encode() + b":" + body).hexdigest()
-
-
-# An escaped U+0000 (not an escaped backslash followed by "u0000").
-_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
-
-
-def _storable(body: bytes) -> str:
-    """The payload as jsonb text. PostgreSQL's jsonb cannot hold U+0000, so it is stored as
-    U+FFFD; the exact bytes stay in the page (`raw_pages.body`) either way."""
-    if b"\\u0000" in body:
-        body = _NUL.sub(rb"\1\\ufffd", body)
-    return body.decode()
 
 
 async def open_batch(session: AsyncSession, run_id: int, source: str) -> int:
@@ -115,18 +108,19 @@ async def save_page(
 
 # New versions of a page's records in one statement: each record is compared with the newest
 # stored version of its key (the unique index, read backwards); an unchanged one is skipped.
+# A version holds no copy of the payload: `path` says where it sits in its page.
 _SAVE_VERSIONS = text(
     """
     WITH incoming AS (
         SELECT * FROM unnest(
             CAST(:object_types AS text[]), CAST(:vendor_ids AS text[]), CAST(:ops AS text[]),
-            CAST(:payloads AS text[]), CAST(:hashes AS text[])
-        ) AS i(object_type, vendor_id, op, payload, content_hash)
+            CAST(:paths AS text[]), CAST(:hashes AS text[])
+        ) AS i(object_type, vendor_id, op, path, content_hash)
     ), saved AS (
         INSERT INTO raw_records
-            (source, object_type, vendor_id, version, op, payload, content_hash, batch_id, page_id)
+            (source, object_type, vendor_id, version, op, path, content_hash, batch_id, page_id)
         SELECT :source, i.object_type, i.vendor_id, coalesce(latest.version, 0) + 1, i.op,
-               CAST(i.payload AS jsonb), i.content_hash, :batch_id, :page_id
+               i.path, i.content_hash, :batch_id, :page_id
         FROM incoming i
         LEFT JOIN LATERAL (
             SELECT r.version, r.content_hash FROM raw_records r
@@ -157,14 +151,13 @@ async def save_raw_records(
     for item in items:  # within one page the last word about a record wins
         newest[(item.object_type, item.vendor_id)] = item
     columns: tuple[list[str], ...] = ([], [], [], [], [])
-    object_types, vendor_ids, ops, payloads, hashes = columns
+    object_types, vendor_ids, ops, paths, hashes = columns
     for (object_type, vendor_id), item in newest.items():
-        body = encode(item.payload)
         object_types.append(object_type)
         vendor_ids.append(vendor_id)
         ops.append(item.op)
-        payloads.append(_storable(body))
-        hashes.append(_digest(item.op, body))
+        paths.append(item.path)
+        hashes.append(content_hash(item.payload, item.op))
     saved = await session.scalar(
         _SAVE_VERSIONS,
         {
@@ -174,7 +167,7 @@ async def save_raw_records(
             "object_types": object_types,
             "vendor_ids": vendor_ids,
             "ops": ops,
-            "payloads": payloads,
+            "paths": paths,
             "hashes": hashes,
         },
     )
@@ -182,6 +175,15 @@ async def save_raw_records(
     return SaveCounts(
         records=len(newest), new_versions=new_versions, unchanged=len(newest) - new_versions
     )
+
+
+async def payload(session: AsyncSession, raw_id: int) -> Any:
+    """One stored version's payload, read out of its page (exact decimals)."""
+    stored = await session.scalar(
+        text("SELECT CAST(payload AS text) FROM raw_record_payloads WHERE id = :id"),
+        {"id": raw_id},
+    )
+    return None if stored is None else loads(stored)
 
 
 _SAVE_LINKS = text(
@@ -233,40 +235,51 @@ async def save_cursor(session: AsyncSession, source: str, key: str, cursor: str)
 
 
 @dataclass(frozen=True, slots=True)
+class PendingPage:
+    """A stored page whose new record versions are still to normalize."""
+
+    id: int
+    source: str
+    page_type: str
+    origin: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class PendingRecord:
-    """A raw record version still to normalize, its payload as the JSON text stored."""
+    """A raw record version a pending page brought in."""
 
     id: int
     page_id: int
-    source: str
     object_type: str
     vendor_id: str
     op: str
-    payload: str
 
 
-async def pending_pages(session: AsyncSession, *, after: int, limit: int) -> dict[int, str]:
-    """The next pages (id → origin) not yet normalized, oldest first, after page `after`."""
+async def pending_pages(session: AsyncSession, *, after: int, limit: int) -> list[PendingPage]:
+    """The next pages not yet normalized, oldest first, after page `after`."""
     rows = await session.execute(
-        select(RawPage.id, RawPage.origin)
+        select(RawPage.id, RawPage.source, RawPage.page_type, RawPage.origin, RawPage.body)
         .where(RawPage.normalized_at.is_(None), RawPage.id > after)
         .order_by(RawPage.id)
         .limit(limit)
     )
-    return {r.id: r.origin for r in rows}
-
-
-_PENDING_RECORDS = text(
-    """
-    SELECT id, page_id, source, object_type, vendor_id, op, CAST(payload AS text) AS payload
-    FROM raw_records WHERE page_id = ANY(CAST(:pages AS bigint[])) ORDER BY id
-    """
-)
+    return [PendingPage(*row) for row in rows]
 
 
 async def records_of_pages(session: AsyncSession, page_ids: Sequence[int]) -> list[PendingRecord]:
     """The record versions these pages brought in, in the order they were stored."""
-    rows = await session.execute(_PENDING_RECORDS, {"pages": list(page_ids)})
+    rows = await session.execute(
+        select(
+            RawRecord.id,
+            RawRecord.page_id,
+            RawRecord.object_type,
+            RawRecord.vendor_id,
+            RawRecord.op,
+        )
+        .where(RawRecord.page_id.in_(page_ids))
+        .order_by(RawRecord.id)
+    )
     return [PendingRecord(*row) for row in rows]
 
 

@@ -96,7 +96,12 @@ class RawPage(Base):
 
 
 class RawRecord(Base):
-    """One vendor record as received; a changed payload is a new version."""
+    """One vendor record as received; a changed payload is a new version.
+
+    The record's bytes live once, in its page: `path` says where (`data/3`). The view
+    `raw_record_payloads` shows each version's payload; `payload` is set only on versions
+    stored before migration 0003, which kept a copy here.
+    """
 
     __tablename__ = "raw_records"
     __table_args__ = (
@@ -110,10 +115,11 @@ class RawRecord(Base):
     vendor_id: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(10), default="upsert")
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     content_hash: Mapped[str] = mapped_column(String(64))
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id"))
     page_id: Mapped[int] = mapped_column(ForeignKey("raw_pages.id"))
+    path: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -19,12 +19,15 @@ Op = Literal["upsert", "remove"]
 
 @dataclass(frozen=True)
 class RawItem:
-    """One vendor record as received: its object type (the vendor's name), id, body, and op."""
+    """One vendor record as received: its object type (the vendor's name), id, body, op, and
+    where it sits in its page: a JSON path of keys and list indices joined by "/" (`data/3`,
+    `QueryResponse/Invoice/0`; "" for a page that is the record itself)."""
 
     object_type: str
     vendor_id: str
     payload: Any
     op: Op = "upsert"
+    path: str = ""
 
 
 # msgspec's strict parser: every number with a fraction or exponent becomes an exact `Decimal`
@@ -66,9 +69,17 @@ def item_id(item: Any, key: str, *, where: str, index: int) -> str:
 
 
 def items_of(
-    records: list[Any], object_type: str, key: str, *, where: str, op: Op = "upsert"
+    records: list[Any], object_type: str, key: str, *, where: str, at: str, op: Op = "upsert"
 ) -> list[RawItem]:
+    """The records of the list at path `at` of a page, each with its own path (`at/index`)."""
     return [
-        RawItem(object_type, item_id(item, key, where=where, index=index), item, op)
+        RawItem(
+            object_type, item_id(item, key, where=where, index=index), item, op, f"{at}/{index}"
+        )
         for index, item in enumerate(records)
     ]
+
+
+def one_item(record: Any, object_type: str, key: str, *, where: str, at: str) -> list[RawItem]:
+    """A page that holds one record, at path `at` ("" when the page is the record)."""
+    return [RawItem(object_type, item_id(record, key, where=where, index=0), record, path=at)]

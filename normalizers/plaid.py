@@ -35,7 +35,9 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
     for key in SYNC_LISTS:
         records = expect_list(page.get(key, []), where=f"{where}, {key}", key=key)
         op: Op = "remove" if key == "removed" else "upsert"
-        items += items_of(records, TRANSACTION, "transaction_id", where=f"{where}, {key}", op=op)
+        items += items_of(
+            records, TRANSACTION, "transaction_id", where=f"{where}, {key}", at=key, op=op
+        )
     return items
 
 

@@ -27,7 +27,7 @@ from models.records import (
     Vendor,
 )
 from normalizers.fields import Fields, record_fields
-from normalizers.pages import RawItem, expect_list, expect_object, items_of
+from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
 
 HOME_CURRENCY = "USD"
 ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
@@ -43,7 +43,7 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
     if "Fault" in page:
         raise InputError(f"QuickBooks fault: {fault_message(page['Fault'])}", where=where)
     if isinstance(page.get(page_type), dict):
-        return items_of([page[page_type]], page_type, "Id", where=where)
+        return one_item(page[page_type], page_type, "Id", where=where, at=page_type)
     response = page.get("QueryResponse")
     if not isinstance(response, dict):
         raise InputError(f"expected a QueryResponse object, got keys {sorted(page)}", where=where)
@@ -51,7 +51,7 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
     if others:
         raise InputError(f"expected {page_type} records, got {others[0]}", where=where)
     records = expect_list(response.get(page_type, []), where=where, key=page_type)
-    return items_of(records, page_type, "Id", where=where)
+    return items_of(records, page_type, "Id", where=where, at=f"QueryResponse/{page_type}")
 
 
 def fault_message(fault: Any) -> str:

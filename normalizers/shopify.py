@@ -21,7 +21,7 @@ from models.records import (
     SourceRef,
 )
 from normalizers.fields import Fields, record_fields
-from normalizers.pages import RawItem, expect_list, expect_object, items_of
+from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
 
 PAGE_TYPES = {"orders": "order", "customers": "customer"}
 
@@ -44,9 +44,9 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
         raise InputError(f"Shopify error: {page['errors']}", where=where)
     if page_type in page:
         records = expect_list(page[page_type], where=where, key=page_type)
-        return items_of(records, object_type, "id", where=where)
+        return items_of(records, object_type, "id", where=where, at=page_type)
     if isinstance(page.get(object_type), dict):
-        return items_of([page[object_type]], object_type, "id", where=where)
+        return one_item(page[object_type], object_type, "id", where=where, at=object_type)
     raise InputError(f'expected {{"{page_type}": [...]}}, got keys {sorted(page)}', where=where)
 
 

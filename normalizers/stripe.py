@@ -23,7 +23,7 @@ from models.records import (
     SourceRef,
 )
 from normalizers.fields import Fields, record_fields
-from normalizers.pages import RawItem, expect_list, expect_object, items_of
+from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
 
 PAGE_TYPES = {
     "charges": "charge",
@@ -61,9 +61,9 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
         )
     if page.get("object") == "list":
         records = expect_list(page.get("data"), where=where, key="data")
-        return items_of(records, object_type, "id", where=where)
+        return items_of(records, object_type, "id", where=where, at="data")
     if page.get("object") == object_type:
-        return items_of([page], object_type, "id", where=where)
+        return one_item(page, object_type, "id", where=where, at="")
     raise InputError(
         f"not a Stripe {page_type} list: object is {page.get('object')!r}", where=where
     )

@@ -47,10 +47,15 @@ class MemorySink:
     pages: list[StoredPage] = field(default_factory=list)
     fail_after: int | None = None  # raise on the page after this many (a crash mid-fetch)
 
+    buffered: int = 0  # every page is kept at once
+
     async def add(self, page_type: str, origin: str, body: bytes) -> None:
         if self.fail_after is not None and len(self.pages) >= self.fail_after:
             raise RuntimeError("worker lost (test)")
         self.pages.append(StoredPage(page_type, origin, body))
+
+    async def flush(self) -> None:
+        return None
 
     def result(self) -> FetchResult:
         records = sum(len(page_records(self.source, p)) for p in self.pages)

@@ -22,6 +22,7 @@ class Item:
     vendor_id: str
     payload: Any
     op: str = "upsert"
+    path: str = ""
 
 
 async def _batch(sessions) -> int:
@@ -68,23 +69,27 @@ async def test_reingesting_the_same_page_adds_nothing(sessions):
 
 async def test_a_changed_record_becomes_a_new_version_and_the_old_one_stays(sessions):
     batch = await _batch(sessions)
-    await _ingest(
-        sessions, batch, b"a", [Item("order", "1", {"id": 1, "total_price": Decimal("59.89")})]
-    )
-    await _ingest(
-        sessions, batch, b"b", [Item("order", "1", {"id": 1, "total_price": Decimal("60.89")})]
-    )
+    for total in ("59.89", "60.89"):
+        body = f'{{"orders": [{{"id": 1, "total_price": {total}}}]}}'.encode()
+        order = {"id": 1, "total_price": Decimal(total)}
+        await _ingest(sessions, batch, body, [Item("order", "1", order, path="orders/0")])
     async with sessions() as s:
         rows = (await s.execute(select(RawRecord).order_by(RawRecord.version))).scalars().all()
+        payloads = [await raw.payload(s, r.id) for r in rows]
     assert [r.version for r in rows] == [1, 2]
-    assert [r.payload["total_price"] for r in rows] == [Decimal("59.89"), Decimal("60.89")]
+    assert [p["total_price"] for p in payloads] == [Decimal("59.89"), Decimal("60.89")]
 
 
 async def test_payload_numbers_keep_every_digit(sessions):
     batch = await _batch(sessions)
-    await _ingest(sessions, batch, b"x", [Item("Invoice", "9", {"TotalAmt": Decimal("5250.10")})])
+    body = b'{"QueryResponse": {"Invoice": [{"Id": "9", "TotalAmt": 5250.10}]}}'
+    item = Item(
+        "Invoice", "9", {"Id": "9", "TotalAmt": Decimal("5250.10")}, path="QueryResponse/Invoice/0"
+    )
+    await _ingest(sessions, batch, body, [item])
     async with sessions() as s:
-        payload = (await s.execute(select(RawRecord.payload))).scalar_one()
+        raw_id = (await s.execute(select(RawRecord.id))).scalar_one()
+        payload = await raw.payload(s, raw_id)
     assert payload["TotalAmt"] == Decimal("5250.10") and isinstance(payload["TotalAmt"], Decimal)
 
 

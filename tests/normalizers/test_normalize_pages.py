@@ -80,7 +80,7 @@ def test_source_may_be_given_by_name():
     items = split_page(
         "stripe", "charges", {"object": "list", "data": [{"id": "ch_1"}]}, where=FILE
     )
-    assert items == [RawItem("charge", "ch_1", {"id": "ch_1"}, "upsert")]
+    assert items == [RawItem("charge", "ch_1", {"id": "ch_1"}, "upsert", "data/0")]
 
 
 def test_records_that_are_not_objects_are_kept_and_reported_one_by_one():
@@ -97,3 +97,43 @@ def test_an_unknown_object_type_is_refused_for_every_source():
         with pytest.raises(InputError) as caught:
             normalize(source, "widget", {"id": "1"}, where=FILE)
         assert "widget" in caught.value.message
+
+
+def _at(body, path: str):
+    """What a record's `path` names in its page (the ledger's view reads it the same way)."""
+    for step in path.split("/") if path else []:
+        body = body[int(step)] if isinstance(body, list) else body[step]
+    return body
+
+
+@pytest.mark.parametrize(
+    ("source", "page_type", "body", "paths"),
+    [
+        (
+            Source.PLAID,
+            "transactions_sync",
+            {
+                "added": [{"transaction_id": "a"}, {"transaction_id": "b"}],
+                "modified": [{"transaction_id": "c"}],
+                "removed": [{"transaction_id": "d"}],
+                "next_cursor": "x",
+            },
+            ["added/0", "added/1", "modified/0", "removed/0"],
+        ),
+        (Source.STRIPE, "charges", {"object": "list", "data": [{"id": "ch_1"}]}, ["data/0"]),
+        (Source.STRIPE, "charges", {"object": "charge", "id": "ch_2"}, [""]),
+        (Source.SHOPIFY, "orders", {"orders": [{"id": 1}, {"id": 2}]}, ["orders/0", "orders/1"]),
+        (Source.SHOPIFY, "orders", {"order": {"id": 3}}, ["order"]),
+        (
+            Source.QUICKBOOKS,
+            "Invoice",
+            {"QueryResponse": {"Invoice": [{"Id": "7"}]}},
+            ["QueryResponse/Invoice/0"],
+        ),
+        (Source.QUICKBOOKS, "Invoice", {"Invoice": {"Id": "8"}, "time": "t"}, ["Invoice"]),
+    ],
+)
+def test_each_record_knows_where_it_sits_in_its_page(source, page_type, body, paths):
+    items = split_page(source, page_type, body, where=FILE)
+    assert [item.path for item in items] == paths
+    assert all(_at(body, item.path) is item.payload for item in items)

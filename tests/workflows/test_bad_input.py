@@ -10,7 +10,7 @@ import pytest
 import simplejson
 from sqlalchemy import select
 
-from ledger import make_engine
+from ledger import make_engine, raw, session_factory
 from ledger.tables import RawPage, RawRecord
 from sandbox.generator import generate, write_recorded
 
@@ -70,17 +70,18 @@ async def test_each_bad_input_is_reported_and_the_run_goes_on(
     assert result.summary.matches.matches > 0, "the rest of the month was still reconciled"
 
     engine = make_engine(database_url)
-    async with engine.connect() as conn:
+    async with session_factory(engine)() as session:
         body = (
-            await conn.execute(
+            await session.execute(
                 select(RawPage.body).where(RawPage.origin == "file stripe/charges_9999.json")
             )
         ).scalar_one()
-        kept = (
-            await conn.execute(
-                select(RawRecord.payload).where(RawRecord.vendor_id == str(orders[0]["id"]))
+        raw_id = (
+            await session.execute(
+                select(RawRecord.id).where(RawRecord.vendor_id == str(orders[0]["id"]))
             )
         ).scalar_one()
+        kept = await raw.payload(session, raw_id)
     await engine.dispose()
     assert body == (broken / "stripe" / "charges_9999.json").read_bytes()
     assert "total_price" not in kept and kept["id"] == orders[0]["id"]

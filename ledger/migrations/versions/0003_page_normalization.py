@@ -1,7 +1,9 @@
-"""normalization is tracked per page, not per raw record
+"""raw records point into their page; normalization is tracked per page
 
-A raw record was marked normalized by rewriting its row (payload and all): as much write-ahead
-log again as storing it. A page is marked instead; records of a page are found by `page_id`.
+A raw record kept its own jsonb copy of the payload and was marked normalized by rewriting its
+row: the database wrote every record three times. Now the page body is the one copy (`path`
+says where a record sits in it; the view `raw_record_payloads` shows it), and a page, not each
+record, is marked normalized. Versions stored earlier keep their `payload` copy.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +19,18 @@ revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
+
+PAYLOADS_VIEW = """
+CREATE VIEW raw_record_payloads AS
+SELECT r.id, r.source, r.object_type, r.vendor_id, r.version, r.op, r.page_id, r.path,
+       coalesce(
+           r.payload,
+           CASE WHEN r.path = '' THEN convert_from(p.body, 'UTF8')::jsonb
+                ELSE convert_from(p.body, 'UTF8')::jsonb #> string_to_array(r.path, '/')
+           END
+       ) AS payload
+FROM raw_records r JOIN raw_pages p ON p.id = r.page_id
+"""
 
 
 def upgrade() -> None:
@@ -42,9 +56,22 @@ def upgrade() -> None:
         postgresql_where=sa.text("normalized_at IS NULL"),
     )
     op.drop_column("raw_records", "normalized_at")
+    op.add_column("raw_records", sa.Column("path", sa.Text()))
+    op.alter_column("raw_records", "payload", nullable=True)
+    op.execute(PAYLOADS_VIEW)
 
 
 def downgrade() -> None:
+    op.execute("DROP VIEW raw_record_payloads")
+    op.execute(
+        """
+        UPDATE raw_records r SET payload = v.payload
+        FROM (SELECT id, payload FROM raw_record_payloads) v
+        WHERE v.id = r.id AND r.payload IS NULL
+        """
+    )
+    op.alter_column("raw_records", "payload", nullable=False)
+    op.drop_column("raw_records", "path")
     op.add_column("raw_records", sa.Column("normalized_at", sa.DateTime(timezone=True)))
     op.execute(
         """
