@@ -256,13 +256,26 @@ class PendingRecord:
     op: str
 
 
-async def pending_pages(session: AsyncSession, *, after: int, limit: int) -> list[PendingPage]:
-    """The next pages not yet normalized, oldest first, after page `after`."""
+_PENDING_PAGES = text(
+    """
+    SELECT id, source, page_type, origin, body FROM (
+        SELECT id, source, page_type, origin, body,
+               sum(octet_length(body)) OVER (ORDER BY id) - octet_length(body) AS before
+        FROM raw_pages WHERE normalized_at IS NULL AND id > :after ORDER BY id LIMIT :limit
+    ) pending
+    WHERE before < :max_bytes
+    ORDER BY id
+    """
+)
+
+
+async def pending_pages(
+    session: AsyncSession, *, after: int, limit: int, max_bytes: int = 8 << 20
+) -> list[PendingPage]:
+    """The next pages not yet normalized, oldest first, after page `after`: at most `limit`
+    pages and about `max_bytes` of bodies (always at least one page)."""
     rows = await session.execute(
-        select(RawPage.id, RawPage.source, RawPage.page_type, RawPage.origin, RawPage.body)
-        .where(RawPage.normalized_at.is_(None), RawPage.id > after)
-        .order_by(RawPage.id)
-        .limit(limit)
+        _PENDING_PAGES, {"after": after, "limit": limit, "max_bytes": max_bytes}
     )
     return [PendingPage(*row) for row in rows]
 

@@ -69,12 +69,16 @@ class StripeState:
         self.lists = {name: _newest_first(objects.get(name, [])) for name in RESOURCES}
         self.by_id = {obj["id"]: obj for objs in self.lists.values() for obj in objs}
         self.payout_members = {po: set(ids) for po, ids in payout_members.items()}
+        # A filtered list and each id's position in it, per filter: a client pages through
+        # the same filter, so each page is a slice instead of a scan of everything.
+        self.filtered: dict[tuple, tuple[list[dict[str, Any]], dict[str, int]]] = {}
 
     def add(self, resource: str, obj: dict[str, Any], payout: str | None = None) -> None:
         """Serve one more object (a late charge, a new payout) from now on."""
         with self.lock:
             self.lists[resource] = _newest_first([*self.lists[resource], obj])
             self.by_id[obj["id"]] = obj
+            self.filtered.clear()
             if payout:
                 self.payout_members.setdefault(payout, set()).add(obj["id"])
 
@@ -157,7 +161,27 @@ def _check_params(request: Request, resource: str) -> None:
             )
 
 
-def _filtered(request: Request, state: StripeState, resource: str) -> list[dict[str, Any]]:
+def _filtered(
+    request: Request, state: StripeState, resource: str
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The objects the request's filters select, newest first, and each id's position."""
+    key = (
+        resource,
+        tuple(
+            sorted(
+                (k, v)
+                for k, v in request.query_params.multi_items()
+                if k not in PAGING and not k.startswith("expand")
+            )
+        ),
+    )
+    if key not in state.filtered:
+        items = _scan(request, state, resource)
+        state.filtered[key] = (items, {obj["id"]: n for n, obj in enumerate(items)})
+    return state.filtered[key]
+
+
+def _scan(request: Request, state: StripeState, resource: str) -> list[dict[str, Any]]:
     ranges = {f: _range_filter(request, f) for f in RANGE_FILTERS.get(resource, ("created",))}
     exact = {
         f: request.query_params[f] for f in RESOURCES[resource][1] if f in request.query_params
@@ -186,7 +210,7 @@ def _plain(value: Any) -> str | None:
 
 
 def _page(
-    request: Request, items: list[dict[str, Any]], resource: str
+    request: Request, selected: tuple[list[dict[str, Any]], dict[str, int]], resource: str
 ) -> tuple[list[dict[str, Any]], bool]:
     limit = _int_param(request, "limit")
     limit = 10 if limit is None else limit
@@ -201,7 +225,7 @@ def _page(
         request.query_params.get("starting_after"),
         request.query_params.get("ending_before"),
     )
-    ids = [obj["id"] for obj in items]
+    items, ids = selected
     for name, cursor in (("starting_after", after), ("ending_before", before)):
         if cursor is not None and cursor not in ids:
             raise StripeError(
@@ -211,10 +235,10 @@ def _page(
                 param=name,
             )
     if after is not None:
-        start = ids.index(after) + 1
+        start = ids[after] + 1
         return items[start : start + limit], start + limit < len(items)
     if before is not None:
-        end = ids.index(before)
+        end = ids[before]
         return items[max(0, end - limit) : end], end - limit > 0
     return items[:limit], limit < len(items)
 

@@ -126,3 +126,15 @@ async def test_one_chunk_of_pages_applies_them_in_the_order_they_arrived(session
     assert done.by_kind == {"bank_transaction": 3, "removed": 1}
     # `a` came and went within the chunk: it is never current (its raw versions stay).
     assert await _current(sessions) == {"z": ("3.000000", False)}
+
+
+async def test_a_chunk_holds_about_so_many_bytes_of_pages_and_never_none(sessions):
+    await _store(sessions, [_page(added=[_txn(str(n), "-1.00")]) for n in range(5)])
+    async with sessions() as s:
+        every = await raw.pending_pages(s, after=0, limit=10)
+        size = len(every[0].body)
+        assert len(every) == 5
+        assert len(await raw.pending_pages(s, after=0, limit=10, max_bytes=1)) == 1
+        two = await raw.pending_pages(s, after=0, limit=10, max_bytes=size + 1)
+        assert [p.id for p in two] == [p.id for p in every[:2]]
+        assert len(await raw.pending_pages(s, after=0, limit=3)) == 3
