@@ -60,7 +60,7 @@ class PageSink:
     new_versions: int = 0
     problems: int = 0
     _buffer: list[_Received] = field(default_factory=list)
-    _buffered: int = 0
+    _held_records: int = 0
     _since: float = 0.0
 
     @property
@@ -74,9 +74,9 @@ class PageSink:
         if not self._buffer:
             self._since = time.monotonic()
         self._buffer.append(_Received(page_type, origin, body, items, error))
-        self._buffered += len(items) + 1
+        self._held_records += len(items) + 1
         if (
-            self._buffered >= self.flush_records
+            self._held_records >= self.flush_records
             or time.monotonic() - self._since >= self.flush_seconds
         ):
             await self.flush()
@@ -85,7 +85,7 @@ class PageSink:
         """Commit every buffered page and its raw records, in one transaction."""
         if not self._buffer:
             return
-        received, self._buffer, self._buffered = self._buffer, [], 0
+        received, self._buffer, self._held_records = self._buffer, [], 0
         counts = []
         async with self.sessions.begin() as session:
             for page in received:

@@ -112,10 +112,14 @@ class Normalizer:
 
     async def run(self) -> NormalizeResult:
         work = await self._next(after=0)
-        while work is not None:
-            chunk = await work
-            work = await self._next(after=max(chunk.page_ids))  # normalizes while we store
-            await self._store(chunk)
+        try:
+            while work is not None:
+                chunk = await work
+                work = await self._next(after=max(chunk.page_ids))  # normalizes while we store
+                await self._store(chunk)
+        finally:
+            if work is not None:  # storing failed: the chunk under way is not wanted
+                work.cancel()
         return NormalizeResult(
             records=sum(self.by_kind.values()), by_kind=dict(self.by_kind), problems=self.problems
         )

@@ -33,6 +33,9 @@ def occurred_on(record: CanonicalRecord) -> date | None:
     return value
 
 
+Key = tuple[str, str, str]  # (source, object type, vendor id)
+
+
 @dataclass(frozen=True, slots=True)
 class CanonicalValues:
     """One canonical record ready to store: its key, JSON text, hash and indexed columns."""
@@ -49,7 +52,7 @@ class CanonicalValues:
     raw_record_id: int | None
 
     @property
-    def key(self) -> tuple[str, str, str]:
+    def key(self) -> Key:
         return (self.source, self.object_type, self.vendor_id)
 
 
@@ -69,8 +72,6 @@ def values_of(record: CanonicalRecord, raw_id: int | None) -> CanonicalValues:
         raw_record_id=raw_id,
     )
 
-
-Key = tuple[str, str, str]
 
 # Each key's current version, one index look-up per key (a lateral LIMIT 1, which the planner
 # cannot flatten into a join that sorts the whole table once per chunk).

@@ -37,11 +37,7 @@ class SaveCounts:
 
 
 def content_hash(payload: Any, op: str = "upsert") -> str:
-    return _digest(op, encode(payload))
-
-
-def _digest(op: str, body: bytes) -> str:
-    return hashlib.sha256(op.encode() + b":" + body).hexdigest()
+    return hashlib.sha256(op.encode() + b":" + encode(payload)).hexdigest()
 
 
 async def open_batch(session: AsyncSession, run_id: int, source: str) -> int:

@@ -76,13 +76,10 @@ def parse_amount(raw: object, currency: str, *, where: str = "") -> Decimal:
 
     Floats are refused: by the time a float exists, precision may already be lost.
     """
-    kind = type(raw)
-    if kind is bool or kind is float or raw is None:
+    if raw is None or isinstance(raw, bool | float):
         raise InputError(f"amount {raw!r} is not an exact decimal", where=where)
     try:
-        value = (
-            raw if isinstance(raw, Decimal) else Decimal(raw if isinstance(raw, str) else str(raw))
-        )
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw))  # Decimal trims spaces
     except InvalidOperation:
         raise InputError(f"amount {raw!r} does not parse as a number", where=where) from None
     if not value.is_finite():

@@ -75,7 +75,7 @@ class Fields:
         return value
 
     def text(self, path: str, *, required: bool = False) -> str | None:
-        value = self.payload.get(path) if "." not in path else self.get(path)
+        value = self.get(path)
         kind = type(value)
         if kind is str and (value or not required):  # the common case, first
             return value
@@ -111,7 +111,7 @@ class Fields:
 
     def amount(self, path: str, currency: str, *, default: Decimal | None = None) -> Decimal:
         """A decimal amount (string or exact JSON number), quantized to the currency."""
-        raw = self.payload.get(path) if "." not in path else self.get(path)
+        raw = self.get(path)
         if raw is None:
             if default is not None:
                 return default
@@ -126,7 +126,7 @@ class Fields:
 
     def minor_units(self, path: str, currency: str, *, default: int | None = None) -> Decimal:
         """A Stripe-style integer amount in the currency's smallest unit."""
-        raw = self.payload.get(path) if "." not in path else self.get(path)
+        raw = self.get(path)
         if raw is None and default is not None:
             raw = default
         if raw is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
@@ -10,9 +10,9 @@ from sqlalchemy import func, select, update
 from ledger import results
 from ledger.results import Finding
 from ledger.tables import DiscrepancyRow
-from models.io import StartRunInput, Window
 from models.records import Source, SourceRef
 from models.results import Discrepancy, DiscrepancyField, Severity
+from tests.ledger.ledger_batches import open_test_run
 
 ORDER = SourceRef(source=Source.SHOPIFY, type="order", id="1001")
 INVOICE = SourceRef(source=Source.QUICKBOOKS, type="Invoice", id="130")
@@ -34,18 +34,7 @@ def _total(quickbooks: str) -> Finding:
 
 
 async def _run(sessions, n: int) -> int:
-    window = Window(
-        start=datetime(2026, 10, 1, tzinfo=UTC),
-        end=datetime(2026, 11, 1, tzinfo=UTC),
-        as_of=datetime(2026, 11, 4, tzinfo=UTC),
-    )
-    async with sessions.begin() as s:
-        return await results.start_run(
-            s,
-            StartRunInput(
-                workflow_id="w", workflow_run_id=f"r{n}", window=window, sources=list(Source)
-            ),
-        )
+    return await open_test_run(sessions, n)
 
 
 async def _upsert(sessions, run_id, findings, rechecked=frozenset()):

@@ -3,18 +3,16 @@ a removal as a tombstone, an unreadable record noted and the rest of its page no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from activities.normalize import Normalizer
 from ledger import raw
-from ledger.results import start_run
 from ledger.tables import CanonicalRow, RawPage, RawRecord
-from models.io import StartRunInput, Window
 from models.records import Source
 from normalizers import load_json, split_page
+from tests.ledger.ledger_batches import open_test_batch
 
 
 def _txn(txn_id: str, amount: str, **extra) -> dict:
@@ -44,16 +42,7 @@ def _page(added=(), modified=(), removed=()) -> bytes:
 
 
 async def _store(sessions, pages: list[bytes]) -> None:
-    window = Window(
-        start=datetime(2026, 10, 1, tzinfo=UTC),
-        end=datetime(2026, 11, 1, tzinfo=UTC),
-        as_of=datetime(2026, 11, 4, tzinfo=UTC),
-    )
-    async with sessions.begin() as s:
-        run_id = await start_run(
-            s, StartRunInput(workflow_id="w", workflow_run_id="r", window=window, sources=[])
-        )
-        batch = await raw.open_batch(s, run_id, "plaid")
+    batch = await open_test_batch(sessions, "plaid")
     for number, body in enumerate(pages, start=1):
         origin = f"POST /transactions/sync page {number}"
         items = split_page(

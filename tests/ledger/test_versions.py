@@ -10,10 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ledger import canonical, raw
-from ledger.results import start_run
 from ledger.tables import CanonicalRow, RawPage, RawRecord
-from models.io import StartRunInput, Window
 from models.records import Order, Source, SourceRef
+from tests.ledger.ledger_batches import open_test_batch
 
 
 @dataclass
@@ -26,19 +25,7 @@ class Item:
 
 
 async def _batch(sessions) -> int:
-    window = Window(
-        start=datetime(2026, 10, 1, tzinfo=UTC),
-        end=datetime(2026, 11, 1, tzinfo=UTC),
-        as_of=datetime(2026, 11, 4, tzinfo=UTC),
-    )
-    async with sessions.begin() as s:
-        run_id = await start_run(
-            s,
-            StartRunInput(
-                workflow_id="w", workflow_run_id="r", window=window, sources=list(Source)
-            ),
-        )
-        return await raw.open_batch(s, run_id, "shopify")
+    return await open_test_batch(sessions, "shopify")
 
 
 async def _ingest(sessions, batch_id: int, body: bytes, items: list[Item]):
