@@ -137,6 +137,9 @@ def print_summary(summary: RunSummary, ui_url: str) -> None:
     console.print(table)
     for source, error in summary.failed_sources.items():
         console.print(f"[red]{source} could not be fetched:[/red] {error}")
+    for source, warnings in summary.warnings.items():
+        for warning in warnings:
+            console.print(f"[yellow]{source}:[/yellow] {warning}", soft_wrap=True)
     if summary.report_path and Path(summary.report_path).is_file():
         print_discrepancies(json.loads(Path(summary.report_path).read_text()))
     console.print(f"Temporal UI:  {ui_url}  (`make ui` serves it again later)", soft_wrap=True)

@@ -54,6 +54,7 @@ class FetchProgress(BaseModel):
     stream: str | None = None
     cursor: str | None = None
     pending: list[str] = Field(default_factory=list)  # streams discovered on the way
+    warnings: list[str] = Field(default_factory=list)  # what the fetch could not see
     pages: int = 0
     records: int = 0
     new_versions: int = 0
@@ -152,6 +153,14 @@ class FetchRun:
         self._commit_if_flushed()
         self.beat()
 
+    def warn(self, message: str) -> None:
+        """Something this fetch could not see; it reaches the run's result (and survives a
+        retry with the heartbeat)."""
+        if message not in self.progress.warnings:
+            self.progress.warnings.append(message)
+        if activity.in_activity():
+            activity.logger.warning("%s", message)
+
     def _commit_if_flushed(self) -> None:
         if not self.sink.buffered:
             self.committed = self.snapshot()
@@ -179,7 +188,10 @@ class FetchRun:
         await self.flush()
         snapshot = self.snapshot()
         return self.sink.result().model_copy(
-            update={name: getattr(snapshot, name) for name in COUNTS}
+            update={
+                **{name: getattr(snapshot, name) for name in COUNTS},
+                "warnings": list(snapshot.warnings),
+            }
         )
 
 

@@ -113,6 +113,8 @@ class LedgerActivities:
         """Write the report file and close the run; returns the summary the workflow shows."""
         async with self.sessions.begin() as session:
             report = await build_report(session, request.run_id, self.settings)
+            if request.warnings:  # what a fetch could not see, beside what it found
+                report.summary["fetch_warnings"] = request.warnings
             path = Path(request.report_path or self._default_report_path(report.workflow_id))
             await asyncio.to_thread(_write_json, path, report.model_dump(mode="json"))
             await results.finish_run(

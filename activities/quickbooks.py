@@ -8,19 +8,39 @@ syncs reach back to where the previous one ended (kept in the ledger as a cursor
 between runs is never skipped. Pages follow STARTPOSITION/MAXRESULTS; the heartbeat keeps the next
 STARTPOSITION. The OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here
 through the ingestor's cursor table.
+
+Queries never return a deleted entity, so after them each deletable entity's changes are read
+through CDC from where the previous check left off (Intuit's clock, less a margin), within the
+30 days Intuit keeps. What CDC cannot show (a gap longer than that, or a response at Intuit's
+1,000-object limit) is named in the result's warnings instead of passing silently.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, PageIngestor, PageRetry, VendorFetch, vendor_failures
-from connectors.quickbooks import ENTITIES, NAME_LISTS, QuickBooksConnector
+from connectors.pages import Page
+from connectors.quickbooks import (
+    CDC_HORIZON,
+    CDC_LIMIT,
+    DELETABLE,
+    ENTITIES,
+    NAME_LISTS,
+    QuickBooksConnector,
+    changed_count,
+)
 from models.io import FetchInput, FetchResult
 from models.records import Source
+from normalizers.quickbooks import CHANGES
+
+# A CDC check starts this long before the previous one's answer, for changes committed late.
+CDC_MARGIN = timedelta(minutes=10)
+# Asked for a little inside Intuit's 30 days, so the request is never on the edge of it.
+CDC_REACH = CDC_HORIZON - timedelta(hours=1)
 
 
 class LedgerTokenBackend:
@@ -64,7 +84,39 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
                         partial(connector.query_after, entity, since, input.end),
                     )
                     await self._synced(entity, input.end)
+                for entity in DELETABLE:
+                    await self._deletions(run, connector, entity)
                 return await run.finished()
+
+    async def _deletions(self, run: FetchRun, connector: QuickBooksConnector, entity: str) -> None:
+        """`entity`'s CDC since the last check; its deletions become removals."""
+        key = f"checked:{entity}"
+        now = datetime.now(UTC)
+        checked = await self.ingestor.get_cursor(Source.QUICKBOOKS, key)
+        reach = now - CDC_REACH
+        since = reach if checked is None else datetime.fromisoformat(checked) - CDC_MARGIN
+        if since < reach:
+            run.warn(
+                f"QuickBooks {entity}: deletions between {since:%Y-%m-%d %H:%M} UTC and "
+                f"{reach:%Y-%m-%d %H:%M} UTC cannot be seen (Intuit keeps 30 days of changes, "
+                "and the last check was longer ago); a record deleted then stays current"
+            )
+            since = reach
+        answered: list[Page] = []
+        await run.stream(
+            f"cdc:{entity}",
+            CHANGES,
+            lambda _cursor: connector.changes(entity, since),
+            on_page=answered.append,
+        )
+        if not answered:  # checked by an earlier attempt of this fetch
+            return
+        if changed_count(answered[0].data) >= CDC_LIMIT:
+            run.warn(
+                f"QuickBooks {entity}: CDC since {since:%Y-%m-%d %H:%M} UTC answered "
+                f"{CDC_LIMIT} changes, Intuit's limit: deletions beyond them may be unseen"
+            )
+        await self.ingestor.save_cursor(Source.QUICKBOOKS, key, _answered_at(answered[0], now))
 
     async def _since(self, entity: str, start: datetime) -> datetime | None:
         """Where a query's LastUpdatedTime range begins (None: from the beginning)."""
@@ -78,3 +130,11 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
         previous = await self.ingestor.get_cursor(Source.QUICKBOOKS, key)
         if previous is None or datetime.fromisoformat(previous) < end:
             await self.ingestor.save_cursor(Source.QUICKBOOKS, key, end.isoformat())
+
+
+def _answered_at(page: Page, fallback: datetime) -> str:
+    """Intuit's clock when it answered (the response's `time`), in UTC."""
+    try:
+        return datetime.fromisoformat(str(page.data["time"])).astimezone(UTC).isoformat()
+    except (KeyError, TypeError, ValueError):
+        return fallback.isoformat()

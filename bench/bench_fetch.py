@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-PAGE_CALLS = ("page", "_after")  # the connectors' page calls: sync_page, list_page, page_after, …
+PAGE_CALLS = ("page", "_after", "changes")  # sync_page, list_page, page_after, QBO CDC changes …
 RECORDS_PER_ORDER = 4.7  # what the generator yields per storefront order, all vendors together
 
 

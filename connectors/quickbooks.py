@@ -4,13 +4,18 @@ python-quickbooks parses every response itself (`requests.json()`), so the bytes
 are out of reach; this calls the documented REST query endpoint with httpx instead:
 `GET /v3/company/<realm>/query?query=SELECT … STARTPOSITION n MAXRESULTS m&minorversion=…`.
 A query is filtered on `MetaData.LastUpdatedTime` and ordered by `Id` so positions stay stable.
+
+A query never returns a deleted entity, so deletions come from change data capture:
+`GET /v3/company/<realm>/cdc?entities=<Entity>&changedSince=<date-time>`. Intuit keeps 30 days
+of changes and answers at most 1,000 objects per response (across the entities asked for),
+so each entity is asked for on its own.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -27,6 +32,10 @@ INTUIT_API = "https://quickbooks.api.intuit.com"
 MINOR_VERSION = "75"
 PAGE_SIZE = 1000  # QBO's maximum MAXRESULTS
 ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
+# Transactions can be deleted; name lists cannot (they are made inactive, which queries see).
+DELETABLE = ("Invoice", "Payment", "Bill", "BillPayment")
+CDC_HORIZON = timedelta(days=30)  # how far back Intuit keeps changes
+CDC_LIMIT = 1000  # objects in one CDC response
 TOKEN_KEY = "oauth_tokens"
 
 
@@ -154,6 +163,25 @@ class QuickBooksConnector:
         next_cursor = str(position + len(rows)) if len(rows) >= self.page_size else None
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
 
+    async def changes(self, entity: str, since: datetime) -> Page:
+        """Every `entity` changed (deleted ones too) since `since`, in one CDC response.
+
+        `since` must lie within Intuit's 30 days (the caller clamps it). The page's
+        `next_cursor` is None: CDC has no paging.
+        """
+        if entity not in ENTITIES:
+            raise ValueError(f"unknown QuickBooks entity {entity!r}")
+        path = f"/v3/company/{self.config.realm_id}/cdc"
+        params = {
+            "entities": entity,
+            "changedSince": _qbo_time(since),
+            "minorversion": MINOR_VERSION,
+        }
+        origin = f"GET {path}?{urlencode(params)}"
+        response = await self._get(path, params, origin)
+        data = _load_changes(response.content, origin)
+        return Page(body=response.content, origin=origin, data=data, next_cursor=None)
+
     async def _get(self, path: str, params: dict[str, str], origin: str) -> httpx.Response:
         for attempt in range(2):  # a 401 gets one fresh token, then it is the credentials
             token = await self.auth.access_token()
@@ -182,6 +210,28 @@ def _load(body: bytes, origin: str) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("QueryResponse"), dict):
         raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no QueryResponse")
     return data
+
+
+def _load_changes(body: bytes, origin: str) -> dict:
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("CDCResponse"), list):
+        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no CDCResponse")
+    return data
+
+
+def changed_count(data: dict) -> int:
+    """How many objects a parsed CDC response holds (all entities together)."""
+    return sum(
+        len(rows)
+        for part in data.get("CDCResponse") or []
+        for response in (part.get("QueryResponse") or [] if isinstance(part, dict) else [])
+        if isinstance(response, dict)
+        for key, rows in response.items()
+        if key in ENTITIES and isinstance(rows, list)
+    )
 
 
 def qbo_error(response: httpx.Response) -> Exception:

@@ -112,6 +112,7 @@ class FetchResult(BaseModel):
     records: int = 0
     new_versions: int = 0
     problems: int = 0
+    warnings: list[str] = Field(default_factory=list)  # what the fetch could not see
 
 
 class RunInput(BaseModel):
@@ -145,6 +146,7 @@ class ReportInput(BaseModel):
     run_id: int
     report_path: str | None = None
     status: str = "completed"
+    warnings: dict[str, list[str]] = Field(default_factory=dict)  # by source: what went unseen
 
 
 class RunSummary(BaseModel):
@@ -154,3 +156,4 @@ class RunSummary(BaseModel):
     matches: MatchResult = Field(default_factory=MatchResult)
     discrepancies: CompareResult = Field(default_factory=CompareResult)
     failed_sources: dict[str, str] = Field(default_factory=dict)
+    warnings: dict[str, list[str]] = Field(default_factory=dict)  # by source: what went unseen

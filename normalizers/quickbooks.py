@@ -31,7 +31,8 @@ from normalizers.pages import RawItem, expect_list, expect_object, items_of, one
 
 HOME_CURRENCY = "USD"
 ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
-PAGE_TYPES = {entity: entity for entity in ENTITIES}
+CHANGES = "cdc"  # a change data capture response: read for its deletions
+PAGE_TYPES = {**{entity: entity for entity in ENTITIES}, CHANGES: "deleted entities"}
 
 
 def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
@@ -42,6 +43,8 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
     page = expect_object(body, where=where, what="a QuickBooks query response")
     if "Fault" in page:
         raise InputError(f"QuickBooks fault: {fault_message(page['Fault'])}", where=where)
+    if page_type == CHANGES:
+        return deletions(page, where=where)
     if isinstance(page.get(page_type), dict):
         return one_item(page[page_type], page_type, "Id", where=where, at=page_type)
     response = page.get("QueryResponse")
@@ -52,6 +55,35 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
         raise InputError(f"expected {page_type} records, got {others[0]}", where=where)
     records = expect_list(response.get(page_type, []), where=where, key=page_type)
     return items_of(records, page_type, "Id", where=where, at=f"QueryResponse/{page_type}")
+
+
+def deletions(page: dict[str, Any], *, where: str) -> list[RawItem]:
+    """The deleted entities of a CDC response, as removals.
+
+    `{"CDCResponse": [{"QueryResponse": [{"Invoice": [...]}, ...]}]}`; a deleted entity is
+    `{"status": "Deleted", "Id": ..., "MetaData": {...}}`. The changed entities beside them are
+    left to the `LastUpdatedTime` queries, which return every change and page through it; the
+    CDC copy of them is kept in the page, unread.
+    """
+    parts = expect_list(page.get("CDCResponse"), where=where, key="CDCResponse")
+    items: list[RawItem] = []
+    for p, part in enumerate(parts):
+        part = expect_object(part, where=f"{where}, CDCResponse {p}", what="a CDC part")
+        at = f"CDCResponse/{p}/QueryResponse"
+        responses = expect_list(part.get("QueryResponse", []), where=where, key=at)
+        for r, response in enumerate(responses):
+            response = expect_object(response, where=f"{where}, {at}/{r}", what="a QueryResponse")
+            for entity in ENTITIES:
+                records = expect_list(response.get(entity, []), where=where, key=entity)
+                found = items_of(
+                    records, entity, "Id", where=where, at=f"{at}/{r}/{entity}", op="remove"
+                )
+                items += [i for i in found if _deleted(i.payload)]
+    return items
+
+
+def _deleted(entity: Any) -> bool:
+    return isinstance(entity, dict) and entity.get("status") == "Deleted"
 
 
 def fault_message(fault: Any) -> str:

@@ -121,12 +121,14 @@ class ReconciliationWorkflow:
         )
         self._progress.stage = "reporting"
         failed = {f.source.value: f.error or "failed" for f in fetched if f.status == "failed"}
+        warnings = {f.source.value: f.warnings for f in fetched if f.warnings}
         report = await self._step(
             "finish_run",
             ReportInput(
                 run_id=run.run_id,
                 report_path=request.report_path,
                 status="completed_with_errors" if failed else "completed",
+                warnings=warnings,
             ),
             RunSummary,
             summary="write the report",
@@ -141,6 +143,7 @@ class ReconciliationWorkflow:
                 "matches": matched,
                 "discrepancies": compared,
                 "failed_sources": failed,
+                "warnings": warnings,
             }
         )
 

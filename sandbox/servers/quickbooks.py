@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,7 +31,14 @@ from sandbox.faults import Fault as ConfiguredFault
 from sandbox.servers.host import json_response
 from sandbox.servers.quickbooks_auth import OAuthState, authentication_fault, discovery_document
 from sandbox.servers.quickbooks_query import QueryError, lookup, parse, run
-from sandbox.servers.quickbooks_store import BY_URL_NAME, ENTITIES, Books, Fault, qbo_time
+from sandbox.servers.quickbooks_store import (
+    BY_URL_NAME,
+    COMPANY_ZONE,
+    ENTITIES,
+    Books,
+    Fault,
+    qbo_time,
+)
 
 
 class Throttle:
@@ -110,38 +117,53 @@ def _query_response(query_text: str, books: Books) -> dict[str, Any]:
     return {"QueryResponse": body, "time": qbo_time(millis=True)}
 
 
+CDC_KEPT = timedelta(days=30)  # Intuit keeps this much change history
+CDC_LIMIT = 1000  # objects in one CDC response, all entities together
+
+
 def _cdc(request: Request, books: Books) -> dict[str, Any]:
+    """Entities changed or deleted since `changedSince`, within the 30 days kept; at most
+    1,000 objects in all, the earliest changes first."""
     names = [
         BY_URL_NAME.get(n.strip().lower())
         for n in request.query_params.get("entities", "").split(",")
     ]
     since = request.query_params.get("changedSince")
-    if not since or not all(names) or _instant(since) is None:
+    moment = _instant(since) if since else None
+    if moment is None or not all(names):
         raise Fault(
             "Invalid query",
             "cdc needs entities=<QBO entities> and changedSince=<date-time>",
             "4001",
         )
+    moment = max(moment, datetime.now(UTC) - CDC_KEPT)
+    left = CDC_LIMIT
     responses = []
     for name in [n for n in names if n]:
-        where = f"SELECT * FROM {name} WHERE MetaData.LastUpdatedTime >= '{since}' MAXRESULTS 1000"
-        rows = _query_response(where, books)["QueryResponse"].get(name, [])
-        rows += [d for d in books.deleted[name] if _after(d["MetaData"]["LastUpdatedTime"], since)]
+        rows = [
+            r
+            for r in [*books.entities[name].values(), *books.deleted[name]]
+            if _changed_since(r, moment)
+        ]
+        rows.sort(key=lambda r: _instant(r["MetaData"]["LastUpdatedTime"]) or moment)
+        rows, left = rows[:left], left - len(rows[:left])
         responses.append({name: rows, "startPosition": 1, "maxResults": len(rows)} if rows else {})
     return {"CDCResponse": [{"QueryResponse": responses}], "time": qbo_time(millis=True)}
 
 
+def _changed_since(record: dict[str, Any], moment: datetime) -> bool:
+    stamp = _instant(str(record.get("MetaData", {}).get("LastUpdatedTime", "")))
+    return stamp is not None and stamp >= moment
+
+
 def _instant(text: str) -> datetime | None:
+    """An ISO date-time; one without an offset (python-quickbooks sends those) is the
+    company's own (Pacific) time."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else None
-
-
-def _after(stamp: str, since: str) -> bool:
-    moment, bound = _instant(stamp), _instant(since)
-    return moment is not None and bound is not None and moment >= bound
+    return moment if moment.tzinfo else moment.replace(tzinfo=COMPANY_ZONE)
 
 
 async def _entity_body(request: Request, entity: str) -> dict[str, Any]:

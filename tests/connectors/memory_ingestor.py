@@ -28,6 +28,26 @@ class StoredPage:
 
 def page_records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
     """(op, id) of each record on a page, as the vendor lays it out."""
+    return [(op, record_id) for op, record_id, _ in typed_records(source, page)]
+
+
+def typed_records(source: Source, page: StoredPage) -> list[tuple[str, str, str]]:
+    """(op, id, page type) of each record on a page; a QuickBooks CDC page's deletions carry
+    their entity's page type."""
+    if source is Source.QUICKBOOKS and page.page_type == "cdc":
+        return [
+            ("remove", str(entity["Id"]), name)
+            for part in page.json["CDCResponse"]
+            for response in part["QueryResponse"]
+            for name, rows in response.items()
+            if isinstance(rows, list)
+            for entity in rows
+            if entity.get("status") == "Deleted"
+        ]
+    return [(op, record_id, page.page_type) for op, record_id in _records(source, page)]
+
+
+def _records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
     data = page.json
     if source is Source.PLAID:
         upserts = [t["transaction_id"] for t in data["added"] + data["modified"]]
@@ -89,10 +109,9 @@ class MemoryIngestor:
         assert self.source is not None
         alive: set[str] = set()
         for page in self.pages:
-            if page_type and page.page_type != page_type:
-                continue
-            for op, record_id in page_records(self.source, page):
-                (alive.add if op == "upsert" else alive.discard)(record_id)
+            for op, record_id, kind in typed_records(self.source, page):
+                if not page_type or kind == page_type:
+                    (alive.add if op == "upsert" else alive.discard)(record_id)
         return alive
 
     def upserts(self, page_type: str | None = None) -> list[str]:

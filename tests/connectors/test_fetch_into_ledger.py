@@ -4,28 +4,34 @@ sent, one version per record however often a window overlap fetches it again."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
 from activities.ingest import Ingestor
+from activities.normalize import Normalizer
 from activities.plaid import PlaidActivities
+from activities.quickbooks import LedgerTokenBackend, QuickBooksActivities
 from activities.stripe import StripeActivities
 from connectors.plaid import PlaidConnector
+from connectors.quickbooks import QuickBooksConnector
 from connectors.stripe import StripeConnector
 from ledger import results as ledger_results
-from ledger.tables import RawPage, RawRecord, RecordLink
+from ledger.tables import CanonicalRow, RawPage, RawRecord, RecordLink
 from models.io import StartRunInput, Window
 from models.records import Source
+from sandbox.generator import generate
 from sandbox.servers import run_sandbox
 
 from .conftest import fetch_input, sandbox_settings
 from .connector_data import in_range, plaid_transactions, stripe_objects
+from .test_fetch_quickbooks import delete_in_books
 
 STRIPE = stripe_objects(per_day=3, payout_every=3)
 PLAID = plaid_transactions(count=700)
 OCT_20 = datetime(2026, 10, 20, tzinfo=UTC)
 OCT_15 = datetime(2026, 10, 15, tzinfo=UTC)
+OCT_1, NOV_1 = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
 
 
 async def new_run(sessions) -> int:
@@ -96,3 +102,42 @@ async def test_plaid_changes_become_versions_and_the_cursor_lives_in_the_ledger(
     async with sessions() as session:
         changed = {row.vendor_id: row.op for row in await session.execute(latest)}
     assert changed == {"txn00003PLAID": "upsert", "txn00004PLAID": "remove"}
+
+
+async def test_an_invoice_deleted_in_quickbooks_stops_being_current(
+    sessions, fast_retry, activity_run
+):
+    """Fetched, then deleted by a bookkeeper: the next run's CDC read removes it from the
+    ledger's current records (a tombstone keeps its last content) and leaves the rest."""
+    ingestor = Ingestor(sessions)
+    data = generate(seed=11, month=date(2026, 10, 1), orders=30)
+
+    async def fetch_and_normalize(sb) -> None:
+        qbo = QuickBooksConnector.from_settings(
+            sandbox_settings(sb.env()), LedgerTokenBackend(ingestor)
+        )
+        try:
+            fetch = QuickBooksActivities(qbo, ingestor, fast_retry).fetch
+            run_id = await new_run(sessions)
+            window = fetch_input(Source.QUICKBOOKS, run_id, start=OCT_1, end=NOV_1)
+            await activity_run(fetch, window)
+        finally:
+            await qbo.aclose()
+        await Normalizer(sessions, lambda _: None).run()
+
+    async def current_invoices() -> dict[str, bool]:
+        query = select(CanonicalRow.vendor_id, CanonicalRow.removed).where(
+            CanonicalRow.is_current, CanonicalRow.object_type == "Invoice"
+        )
+        async with sessions() as session:
+            return {r.vendor_id: r.removed for r in await session.execute(query)}
+
+    async with run_sandbox(data) as sb:
+        await fetch_and_normalize(sb)
+        before = await current_invoices()
+        gone = sorted(before)[0]
+        delete_in_books(sb, "Invoice", gone)
+        await fetch_and_normalize(sb)
+    after = await current_invoices()
+    assert len(before) > 10 and not any(before.values())
+    assert after == {**before, gone: True}

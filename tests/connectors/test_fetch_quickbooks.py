@@ -188,3 +188,47 @@ async def fetch_from(activity_run, qbo, ingestor, retry, start):
         )
     finally:
         await qbo.aclose()
+
+
+def delete_in_books(sb, entity: str, entity_id: str) -> None:
+    """A bookkeeper deletes an entity in QuickBooks (outside Accord)."""
+    books = sb.quickbooks.books
+    with books.lock:
+        current = books.get(entity, entity_id)
+        books.write(entity, {"Id": entity_id, "SyncToken": current["SyncToken"]}, "delete")
+
+
+async def test_an_entity_deleted_in_quickbooks_is_removed_by_the_next_fetch(
+    fast_retry, activity_run
+):
+    """A query never returns a deleted entity; the fetch reads CDC for deletions."""
+    ingestor, tokens = MemoryIngestor(), MemoryKeyValueStore()
+    gone_invoice, gone_payment = sorted(expected("Invoice"))[3], sorted(expected("Payment"))[0]
+    async with run_sandbox(DATA) as sb:
+        first = await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        assert first.warnings == []
+        assert ingestor.cursors[(Source.QUICKBOOKS, "checked:Invoice")]
+        delete_in_books(sb, "Invoice", gone_invoice)
+        delete_in_books(sb, "Payment", gone_payment)
+        second = await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        cdc = sb.hosts["quickbooks"].requests("/v3/company/9341453050000001/cdc")
+    assert ingestor.live_ids("Invoice") == expected("Invoice") - {gone_invoice}
+    assert ingestor.live_ids("Payment") == expected("Payment") - {gone_payment}
+    assert ingestor.live_ids("Bill") == expected("Bill")
+    assert second.warnings == []
+    assert cdc == 8  # one per deletable entity and fetch: Invoice, Payment, Bill, BillPayment
+
+
+async def test_a_gap_longer_than_intuits_30_days_is_named_in_the_result(fast_retry, activity_run):
+    ingestor, tokens = MemoryIngestor(), MemoryKeyValueStore()
+    long_ago = (datetime.now(UTC) - timedelta(days=45)).isoformat()
+    for entity in ("Invoice", "Payment", "Bill", "BillPayment"):
+        ingestor.cursors[(Source.QUICKBOOKS, f"checked:{entity}")] = long_ago
+    async with run_sandbox(DATA) as sb:
+        result = await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+    assert len(result.warnings) == 4
+    assert "QuickBooks Invoice: deletions between" in result.warnings[0]
+    assert "Intuit keeps 30 days of changes" in result.warnings[0]
+    # the check went as far back as Intuit allows, and the next one starts from now
+    checked = datetime.fromisoformat(ingestor.cursors[(Source.QUICKBOOKS, "checked:Invoice")])
+    assert datetime.now(UTC) - checked < timedelta(minutes=1)

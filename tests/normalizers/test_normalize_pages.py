@@ -52,6 +52,7 @@ def test_page_types_per_source_name_the_object_type_of_their_records():
         "Payment",
         "Bill",
         "BillPayment",
+        "cdc",  # change data capture, read for deletions
     }
 
 
@@ -99,6 +100,31 @@ def test_an_unknown_object_type_is_refused_for_every_source():
         assert "widget" in caught.value.message
 
 
+DELETED = {"domain": "QBO", "status": "Deleted", "Id": "41", "MetaData": {"LastUpdatedTime": "t"}}
+CDC_PAGE = {
+    "CDCResponse": [
+        {
+            "QueryResponse": [
+                {"Invoice": [{"Id": "40", "SyncToken": "2", "TotalAmt": 5}, DELETED]},
+                {},
+            ]
+        }
+    ],
+    "time": "2026-11-30T10:00:00.000-08:00",
+}
+
+
+def test_a_cdc_page_gives_its_deletions_as_removals_and_leaves_changes_to_queries():
+    items = split_page(Source.QUICKBOOKS, "cdc", CDC_PAGE, where=FILE)
+    assert [(i.object_type, i.vendor_id, i.op) for i in items] == [("Invoice", "41", "remove")]
+
+
+def test_a_cdc_page_without_its_envelope_fails_naming_it():
+    with pytest.raises(InputError) as caught:
+        split_page(Source.QUICKBOOKS, "cdc", {"QueryResponse": {}}, where=FILE)
+    assert "CDCResponse" in caught.value.message
+
+
 def _at(body, path: str):
     """What a record's `path` names in its page (the ledger's view reads it the same way)."""
     for step in path.split("/") if path else []:
@@ -131,6 +157,7 @@ def _at(body, path: str):
             ["QueryResponse/Invoice/0"],
         ),
         (Source.QUICKBOOKS, "Invoice", {"Invoice": {"Id": "8"}, "time": "t"}, ["Invoice"]),
+        (Source.QUICKBOOKS, "cdc", CDC_PAGE, ["CDCResponse/0/QueryResponse/0/Invoice/1"]),
     ],
 )
 def test_each_record_knows_where_it_sits_in_its_page(source, page_type, body, paths):

@@ -4,6 +4,7 @@ tokens, rotating refresh tokens, and a throttle."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 
 import httpx
@@ -217,17 +218,47 @@ def test_same_requestid_returns_the_first_answer_without_writing_again(qbo):
     assert qbo.call("GET", "/invoice/3").json()["Invoice"]["SyncToken"] == "1"
 
 
+def recent(days: float) -> str:
+    """A LastUpdatedTime `days` ago, in the company's zone, as QBO writes it."""
+    moment = datetime.now(UTC) - timedelta(days=days)
+    return moment.astimezone(timezone(timedelta(hours=-8))).isoformat(timespec="seconds")
+
+
 def test_delete_removes_from_queries_and_shows_in_cdc(qbo):
+    qbo.sb.quickbooks.put("Invoice", invoice(11, recent(2)))  # edited in the books lately
     deleted = qbo.call(
         "POST", "/invoice", params={"operation": "delete"}, json={"Id": "4", "SyncToken": "0"}
     ).json()
     assert deleted["Invoice"] == {"domain": "QBO", "status": "Deleted", "Id": "4"}
     assert "4" not in ids(qbo.query("SELECT * FROM Invoice MAXRESULTS 1000"))
-    cdc = qbo.call(
-        "GET", "/cdc", params={"entities": "invoice", "changedSince": "2024-03-11T00:00:00-08:00"}
-    ).json()
+    cdc = qbo.call("GET", "/cdc", params={"entities": "invoice", "changedSince": recent(3)}).json()
     changed = cdc["CDCResponse"][0]["QueryResponse"][0]["Invoice"]
-    assert [r["Id"] for r in changed] == ["11", "12", "4"] and changed[-1]["status"] == "Deleted"
+    assert [r["Id"] for r in changed] == ["11", "4"] and changed[-1]["status"] == "Deleted"
+    assert changed[-1]["MetaData"]["LastUpdatedTime"]  # when it was deleted
+
+
+def test_cdc_keeps_30_days_and_answers_at_most_1000_objects(qbo):
+    """Changes of March 2024 are long gone from CDC however far back one asks."""
+    books = qbo.sb.quickbooks
+    for i in range(100, 1100):
+        books.put("Invoice", invoice(i, recent(10 - i / 1000)))
+    books.put(
+        "Customer", {**Data().quickbooks["Customer"][0], "MetaData": {"LastUpdatedTime": recent(1)}}
+    )
+    cdc = qbo.call(
+        "GET",
+        "/cdc",
+        params={"entities": "Invoice,Customer", "changedSince": "2024-01-01T00:00:00-08:00"},
+    ).json()
+    invoices, customers = cdc["CDCResponse"][0]["QueryResponse"]
+    assert [r["Id"] for r in invoices["Invoice"]] == [str(i) for i in range(100, 1100)]
+    assert customers == {}  # the limit is shared: nothing is left for Customer
+    since_yesterday = qbo.call(
+        "GET", "/cdc", params={"entities": "Customer", "changedSince": recent(2)}
+    ).json()
+    assert [r["Id"] for r in since_yesterday["CDCResponse"][0]["QueryResponse"][0]["Customer"]] == [
+        "1"
+    ]
 
 
 def test_refresh_rotates_and_the_old_refresh_token_stops_working(qbo):

@@ -4,6 +4,7 @@ recorded cassettes), and python-quickbooks with intuit-oauth works against it en
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import httpx
@@ -12,6 +13,7 @@ import xmlschema
 import yaml
 from intuitlib.client import AuthClient
 from quickbooks import QuickBooks
+from quickbooks.cdc import change_data_capture
 from quickbooks.exceptions import AuthorizationException, QuickbooksException
 from quickbooks.objects.bill import Bill
 from quickbooks.objects.billpayment import BillPayment
@@ -219,6 +221,30 @@ def test_sdk_raises_on_a_stale_sync_token(qb):
     with pytest.raises(QuickbooksException) as raised:  # the SDK has no subclass for 5xxx codes
         stale.save(qb=qb)
     assert raised.value.error_code == 5010
+
+
+def test_sdk_reads_deletions_and_changes_through_cdc(qb, sandbox, xsd_names):
+    """python-quickbooks' `change_data_capture` parses the sandbox's CDC answer: the edited
+    invoice in full and the deleted one as a `status: Deleted` stub."""
+    edited, doomed = Invoice.all(max_results=2, qb=qb)
+    edited.PrivateNote = "edited in QuickBooks"
+    edited.save(qb=qb)
+    doomed.delete(qb=qb)
+    since = datetime.now(UTC) - timedelta(minutes=5)
+    # the SDK drops a datetime's offset (QBO then reads company time): give it the text
+    changes = change_data_capture([Invoice, Payment], since.isoformat(timespec="seconds"), qb=qb)
+    found = {i.Id: i for i in changes.Invoice}
+    assert set(found) == {edited.Id, doomed.Id}
+    assert found[edited.Id].PrivateNote == "edited in QuickBooks"
+    assert found[doomed.Id].status == "Deleted"
+    for invoice in HTTP.get(
+        sandbox.urls["quickbooks"] + f"/v3/company/{sandbox.credentials.qbo_realm_id}/cdc",
+        params={"entities": "Invoice", "changedSince": since.isoformat()},
+        headers=bearer(sandbox),
+    ).json()["CDCResponse"][0]["QueryResponse"][0]["Invoice"]:
+        assert set(invoice) <= xsd_names["Invoice"] | {"status"}, (
+            set(invoice) - xsd_names["Invoice"]
+        )
 
 
 def test_sdk_sees_an_expired_token_as_an_authorization_error(qb, sandbox):
