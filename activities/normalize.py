@@ -116,7 +116,10 @@ class Normalizer:
             while work is not None:
                 chunk = await work
                 work = await self._next(after=max(chunk.page_ids))  # normalizes while we store
-                await self._store(chunk)
+                if not await self._store(chunk):  # another normalizer stored some of them
+                    if work is not None:
+                        work.cancel()
+                    work = await self._next(after=0)  # what is still pending, read afresh
         finally:
             if work is not None:  # storing failed: the chunk under way is not wanted
                 work.cancel()
@@ -133,10 +136,14 @@ class Normalizer:
             rows = await raw.records_of_pages(session, [page.id for page in pages])
         return asyncio.ensure_future(asyncio.to_thread(normalize_chunk, pages, rows))
 
-    async def _store(self, chunk: NormalizedChunk) -> None:
+    async def _store(self, chunk: NormalizedChunk) -> bool:
+        """Store the chunk unless another normalizer got to any of its pages first."""
         async with self.sessions.begin() as session:
+            if not await raw.claim_pages(session, chunk.page_ids):
+                return False
             await canonical.apply(session, chunk.upserts, chunk.removals)
             await raw.mark_normalized(session, chunk.page_ids, chunk.problems)
         self.by_kind.update(chunk.by_kind)
         self.problems += len(chunk.problems)
         self.progress(sum(self.by_kind.values()))
+        return True

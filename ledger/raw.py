@@ -132,6 +132,13 @@ _SAVE_VERSIONS = text(
 )
 
 
+# Writers of one source's raw versions take turns: the next version number is read, then
+# written, and two fetches of the same source at once would both write version n + 1.
+_LOCK_SOURCE = text(
+    "SELECT pg_advisory_xact_lock(hashtext('accord.raw_records'), hashtext(:source))"
+)
+
+
 async def save_raw_records(
     session: AsyncSession,
     *,
@@ -154,6 +161,7 @@ async def save_raw_records(
         ops.append(item.op)
         paths.append(item.path)
         hashes.append(content_hash(item.payload, item.op))
+    await session.execute(_LOCK_SOURCE, {"source": source})  # held until the commit
     saved = await session.scalar(
         _SAVE_VERSIONS,
         {
@@ -299,6 +307,21 @@ _NOTE_PROBLEMS = text(
     WHERE r.id = p.id
     """
 )
+
+
+_LOCK_NORMALIZING = text("SELECT pg_advisory_xact_lock(hashtext('accord.normalize'))")
+_STILL_PENDING = text(
+    "SELECT count(*) FROM raw_pages WHERE id = ANY(CAST(:ids AS bigint[])) AND normalized_at IS NULL"
+)
+
+
+async def claim_pages(session: AsyncSession, page_ids: Sequence[int]) -> bool:
+    """Whether this transaction may store the pages' canonical versions: it waits for any
+    other normalizer's transaction, then checks that none of the pages was normalized
+    meanwhile (storing them again could put an older version back over a newer one)."""
+    await session.execute(_LOCK_NORMALIZING)  # held until the commit
+    pending = await session.scalar(_STILL_PENDING, {"ids": list(page_ids)})
+    return pending == len(page_ids)
 
 
 async def mark_normalized(

@@ -3,6 +3,7 @@ a removal as a tombstone, an unreadable record noted and the rest of its page no
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -127,3 +128,22 @@ async def test_a_chunk_holds_about_so_many_bytes_of_pages_and_never_none(session
         two = await raw.pending_pages(s, after=0, limit=10, max_bytes=size + 1)
         assert [p.id for p in two] == [p.id for p in every[:2]]
         assert len(await raw.pending_pages(s, after=0, limit=3)) == 3
+
+
+async def test_two_normalizers_at_once_store_each_page_once_in_order(sessions, monkeypatch):
+    """Two runs' normalize steps over the same pending pages: they take turns, a chunk the
+    other one stored first is read again instead of stored twice, and the last word wins."""
+    monkeypatch.setattr("activities.normalize.CHUNK_PAGES", 1)
+    pages = [_page(added=[_txn(str(n), f"-{n}.00")]) for n in range(1, 9)]
+    pages += [_page(modified=[_txn("1", "-100.00")]), _page(removed=["2"])]
+    await _store(sessions, pages)
+    one, other = await asyncio.gather(
+        Normalizer(sessions, lambda n: None).run(), Normalizer(sessions, lambda n: None).run()
+    )
+    assert one.records + other.records == 10  # every version once, between them
+    current = await _current(sessions)
+    assert current["1"] == ("100.000000", False) and current["2"] == ("2.000000", True)
+    assert len(current) == 8
+    async with sessions() as s:
+        versions = select(CanonicalRow.vendor_id, func.count()).group_by(CanonicalRow.vendor_id)
+        assert {v: n for v, n in await s.execute(versions) if n > 1} == {"1": 2, "2": 2}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -106,3 +107,22 @@ async def test_canonical_versions_and_removal(sessions):
     async with sessions() as s:
         assert await canonical.load_current(s, since=datetime(2026, 10, 1).date()) == []
         assert await s.scalar(select(func.count()).select_from(CanonicalRow)) == 3
+
+
+async def test_two_fetches_of_one_source_at_once_take_turns(sessions):
+    """The second writer waits for the first's commit, then sees its version: no duplicate
+    version number, no unique-index failure."""
+    batch = await _batch(sessions)
+    items = [Item("order", "9", {"id": 9, "total_price": Decimal("5.00")})]
+    async with sessions.begin() as first:
+        page = await raw.save_page(
+            first, batch_id=batch, source="shopify", page_type="orders", origin="a", body=b"{}"
+        )
+        await raw.save_raw_records(
+            first, source="shopify", batch_id=batch, page_id=page, items=items
+        )
+        second = asyncio.ensure_future(_ingest(sessions, batch, b'{"orders":[9]}', items))
+        await asyncio.sleep(0.3)
+        assert not second.done()  # waiting on the first writer
+    counts = await asyncio.wait_for(second, 10)
+    assert (counts.new_versions, counts.unchanged) == (0, 1)
