@@ -5,6 +5,11 @@ built per request from this connector's site, so no global `ShopifyResource` ses
 between threads. The API version is pinned by `SHOPIFY_API_VERSION`. `SHOPIFY_SHOP_URL` is a shop
 name or `*.myshopify.com` domain (https, as ShopifyAPI's `Session` builds it) or a full
 `http(s)://host:port` base (a loopback sandbox).
+
+Requests are paced by Shopify's leaky bucket: every answer says how full it is
+(`X-Shopify-Shop-Api-Call-Limit: 38/40`); the bucket leaks 2 calls a second per 40 of size
+(standard 40 and 2/s, Plus 80 and 4/s), and the next request waits once the bucket is nearly
+full instead of earning a 429. A 429 that comes anyway is retried after its `Retry-After`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import asyncio
 import http.client
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -34,6 +40,8 @@ VENDOR = "shopify"
 PAGE_SIZE = 250  # Shopify's maximum `limit`
 TIMEOUT_SECONDS = 60
 LINK = re.compile(r'<(?P<url>[^>]+)>;\s*rel="(?P<rel>[^"]+)"')
+CALL_LIMIT = re.compile(r"^\s*(?P<used>\d+)\s*/\s*(?P<size>\d+)\s*$")
+HEADROOM = 2  # calls kept free in the bucket, for a request of ours already in flight
 
 
 @dataclass(frozen=True)
@@ -60,9 +68,23 @@ def site_for(shop_url: str, version: str) -> str:
     return session.site
 
 
+def pause_for(call_limit: str | None) -> float:
+    """Seconds to wait before the next call so it leaves `HEADROOM` calls free in the bucket,
+    from an answer's `X-Shopify-Shop-Api-Call-Limit` (0 without one)."""
+    found = CALL_LIMIT.match(call_limit or "")
+    if not found:
+        return 0.0
+    used, size = int(found["used"]), int(found["size"])
+    if size <= HEADROOM:
+        return 0.0
+    leak_per_second = size / 20
+    return max(0, used + 1 - (size - HEADROOM)) / leak_per_second
+
+
 class ShopifyConnector:
     def __init__(self, config: ShopifyConfig) -> None:
         self.config = config
+        self._next_call = 0.0  # monotonic time before which the bucket is too full
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ShopifyConnector:
@@ -79,9 +101,14 @@ class ShopifyConnector:
 
     async def page(self, url: str, resource: str) -> Page:
         """One page of `resource` at `url`; `next_cursor` is the `rel="next"` link's URL."""
-        return await asyncio.to_thread(self._page, url, resource)
+        wait = self._next_call - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        page, call_limit = await asyncio.to_thread(self._page, url, resource)
+        self._next_call = time.monotonic() + pause_for(call_limit)
+        return page
 
-    def _page(self, url: str, resource: str) -> Page:
+    def _page(self, url: str, resource: str) -> tuple[Page, str | None]:
         connection = ShopifyConnection(self.config.site, timeout=TIMEOUT_SECONDS)
         origin = f"GET {_path(url)}"
         try:
@@ -92,7 +119,8 @@ class ShopifyConnector:
             raise TransientVendorError(VENDOR, "connection", f"{origin}: {error!r}") from error
         data = _load(response.body, resource, origin)
         links = next_link(_header(response.headers, "Link"))
-        return Page(body=response.body, origin=origin, data=data, next_cursor=links)
+        page = Page(body=response.body, origin=origin, data=data, next_cursor=links)
+        return page, _header(response.headers, "X-Shopify-Shop-Api-Call-Limit")
 
 
 def _path(url: str) -> str:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.shopify import ShopifyActivities
-from connectors.shopify import ShopifyConnector
+from connectors.shopify import ShopifyConnector, pause_for
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
@@ -44,16 +45,57 @@ async def test_fetch_brings_exactly_the_records_updated_in_the_range(fast_retry,
     assert ingestor.pages[0].origin.startswith("GET /admin/api/2024-10/orders.json?status=any")
 
 
+def fill_bucket(sb, level: float) -> None:
+    """Calls made by others sharing the app's bucket (another Accord run, say)."""
+    bucket = sb.shopify.bucket
+    with sb.shopify.lock:
+        bucket.level, bucket.at = level, time.monotonic()
+
+
 async def test_a_full_bucket_is_waited_out_as_retry_after_says(fast_retry, activity_run):
-    """Shopify's leaky bucket, 3 calls leaking 1/s: the 429's `Retry-After` (2 s) is waited
-    out and every page still arrives, once."""
+    """Shopify's leaky bucket (40 calls, leaking 2/s), full when the fetch begins: the 429's
+    `Retry-After` is waited out and every page still arrives, once."""
     clean, throttled = MemoryIngestor(), MemoryIngestor()
     async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
         await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
-    async with run_sandbox(DATA, shopify_bucket=(3, 1.0)) as sb:
+    async with run_sandbox(DATA) as sb:
+        fill_bucket(sb, 40)
         await activity_run(activities(sb, fast_retry, throttled).fetch, REQUEST)
         assert sb.hosts["shopify"].calls.total() > len(clean.pages)  # some were refused
     assert [p.body for p in throttled.pages] == [p.body for p in clean.pages]
+
+
+async def test_calls_are_paced_by_the_call_limit_header_instead_of_earning_429s(
+    fast_retry, activity_run
+):
+    """Nearly full at the start (36/40): the connector reads `X-Shopify-Shop-Api-Call-Limit`
+    and waits for the leak before the bucket overflows, so Shopify refuses nothing."""
+    paced = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        fill_bucket(sb, 36)
+        started = time.monotonic()
+        await activity_run(activities(sb, fast_retry, paced).fetch, REQUEST)
+        took = time.monotonic() - started
+        calls = sb.hosts["shopify"].calls.total()
+    assert calls == len(paced.pages) > 4  # not one call refused
+    assert took >= (36 + len(paced.pages) - 38 - 1) / 2  # the leak was waited for
+    assert paced.live_ids("orders") == expected("orders")
+
+
+@pytest.mark.parametrize(
+    ("header", "wait"),
+    [
+        (None, 0.0),
+        ("1/40", 0.0),
+        ("37/40", 0.0),  # the next call leaves 2 free
+        ("38/40", 0.5),  # … this one would not: one call's leak at 2/s
+        ("40/40", 1.5),
+        ("79/80", 0.5),  # Shopify Plus: 80 calls leaking 4/s
+        ("garbage", 0.0),
+    ],
+)
+def test_the_pause_before_the_next_call_follows_the_bucket(header, wait):
+    assert pause_for(header) == wait
 
 
 async def test_injected_failures_end_with_the_records_of_a_clean_run(fast_retry, activity_run):
