@@ -98,11 +98,15 @@ class QuickBooksState:
         """Serve a new or changed entity as given (a bookkeeper's edit made outside Accord)."""
         with self.books.lock:
             self.books.entities[entity][str(record["Id"])] = dict(record)
+            self.books.changed()
 
 
 def _query_response(query_text: str, books: Books) -> dict[str, Any]:
     query = parse(query_text, ENTITIES)
-    rows = run(query, list(books.entities[query.entity].values()))
+    key = (query.entity, repr((query.where, query.order)))
+    rows = books.results.get(key)
+    if rows is None:
+        rows = books.results.keep(key, run(query, list(books.entities[query.entity].values())))
     if query.count:
         return {"QueryResponse": {"totalCount": len(rows)}, "time": qbo_time(millis=True)}
     chosen = rows[query.start - 1 : query.start - 1 + query.max_results]

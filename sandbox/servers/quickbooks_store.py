@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandbox.servers.quickbooks_fields import FIELDS
+from sandbox.servers.recent import RecentResults
 
 COMPANY_ZONE = ZoneInfo("America/Los_Angeles")
 
@@ -122,6 +123,13 @@ class Books:
         self.deleted: dict[str, list[dict[str, Any]]] = {name: [] for name in ENTITIES}
         self.answers: dict[str, tuple[int, dict[str, Any]]] = {}  # requestid -> first answer
         self.writes = 0
+        # A query's matching rows in order, by (entity, conditions, order): the pages of one
+        # query are slices of it. Emptied by every change to the books.
+        self.results: RecentResults[tuple[str, str], list[dict[str, Any]]] = RecentResults()
+
+    def changed(self) -> None:
+        """The books changed: queries must be answered afresh."""
+        self.results.clear()
 
     def get(self, entity: str, object_id: str) -> dict[str, Any]:
         if not object_id.isdigit():
@@ -138,6 +146,7 @@ class Books:
 
     def write(self, entity: str, body: dict[str, Any], operation: str | None) -> dict[str, Any]:
         self.writes += 1
+        self.changed()
         if operation == "delete":
             return self._delete(entity, body)
         _check_properties(entity, body)

@@ -25,7 +25,8 @@ from starlette.routing import Route
 
 from sandbox.faults import Fault
 from sandbox.servers.host import json_response
-from sandbox.servers.shopify_listing import ShopifyError, filters_of, matches, page
+from sandbox.servers.recent import RecentResults
+from sandbox.servers.shopify_listing import Listing, ShopifyError, filters_of, matches, page
 
 VERSION = r"(?:\d{4}-\d{2}|unstable)"
 UPDATABLE = {
@@ -78,6 +79,7 @@ class ShopifyState:
         self.orders = {int(o["id"]): copy.deepcopy(o) for o in orders}
         self.customers = {int(c["id"]): copy.deepcopy(c) for c in customers}
         self.metafields: dict[int, list[dict[str, Any]]] = {}
+        self.listings: RecentResults[str, Listing] = RecentResults()  # emptied by changes
         self.bucket = bucket or LeakyBucket()
         self._metafield_ids = itertools.count(1_069_228_900)
 
@@ -86,11 +88,13 @@ class ShopifyState:
         with self.lock:
             store = self.orders if resource == "orders" else self.customers
             store[int(record["id"])] = copy.deepcopy(record)
+            self.listings.clear()
 
     def update_order(self, order_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         order = self._order(order_id)
         order.update({k: v for k, v in changes.items() if k in UPDATABLE})
         order["updated_at"] = _now()
+        self.listings.clear()
         return order
 
     def add_metafield(self, order_id: int, fields: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +204,7 @@ def build_app(state: ShopifyState) -> Starlette:
         def handle(request: Request, _: Any) -> tuple[int, Any, dict[str, str]]:
             params = dict(request.query_params)
             records = list((state.orders if resource == "orders" else state.customers).values())
-            items, tokens = page(records, params, resource)
+            items, tokens = page(records, params, resource, state.listings)
             body = {resource: [_fields(r, params) for r in items]}
             return 200, body, _links(request, tokens, params.get("limit"))
 

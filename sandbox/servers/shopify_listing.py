@@ -14,6 +14,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sandbox.servers.recent import RecentResults
+
 DATE_FILTERS = {
     "created_at_min": ("created_at", ">="),
     "created_at_max": ("created_at", "<="),
@@ -140,18 +142,29 @@ def decode_token(token: str) -> dict[str, Any]:
         raise ShopifyError(400, {"page_info": "Invalid value."}) from None
 
 
+Listing = tuple[list[dict[str, Any]], dict[Any, int]]  # matching records in order, id → index
+
+
 def page(
-    records: list[dict[str, Any]], params: dict[str, str], resource: str
+    records: list[dict[str, Any]],
+    params: dict[str, str],
+    resource: str,
+    listings: RecentResults[str, Listing] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """One page of `records` and the page_info tokens for rel=next / rel=previous."""
+    """One page of `records` and the page_info tokens for rel=next / rel=previous.
+
+    `listings` keeps each filter's ordered matches between pages (the caller empties it when
+    the records change), so a page costs a slice, not a filter and sort of every record.
+    """
     filters, limit = filters_of(resource, params), limit_of(params)
-    field, descending = sort_spec(filters)
-    ordered = sorted(
-        (r for r in records if matches(r, filters)),
-        key=lambda r: sort_key(r, field),
-        reverse=descending,
-    )
-    start, end = _window(ordered, params, limit)
+    key = json.dumps([resource, filters], sort_keys=True)
+    listing = listings.get(key) if listings is not None else None
+    if listing is None:
+        listing = _listing(records, filters)
+        if listings is not None:
+            listings.keep(key, listing)
+    ordered, positions = listing
+    start, end = _window(ordered, positions, params, limit)
     links = {}
     if end < len(ordered):
         links["next"] = encode_token(filters, ordered[end - 1], "next")
@@ -160,14 +173,25 @@ def page(
     return ordered[start:end], links
 
 
-def _window(ordered: list[dict[str, Any]], params: dict[str, str], limit: int) -> tuple[int, int]:
+def _listing(records: list[dict[str, Any]], filters: dict[str, str]) -> Listing:
+    field, descending = sort_spec(filters)
+    ordered = sorted(
+        (r for r in records if matches(r, filters)),
+        key=lambda r: sort_key(r, field),
+        reverse=descending,
+    )
+    return ordered, {r["id"]: i for i, r in enumerate(ordered)}
+
+
+def _window(
+    ordered: list[dict[str, Any]], positions: dict[Any, int], params: dict[str, str], limit: int
+) -> tuple[int, int]:
     if "page_info" not in params:
         return 0, min(limit, len(ordered))
     token = decode_token(params["page_info"])
-    ids = [r["id"] for r in ordered]
-    if token["id"] not in ids:
+    at = positions.get(token["id"])
+    if at is None:
         raise ShopifyError(400, {"page_info": "Invalid value."})
-    at = ids.index(token["id"])
     if token["direction"] == "next":
         return at + 1, min(at + 1 + limit, len(ordered))
     return max(0, at - limit), at

@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from sandbox.faults import Fault
 from sandbox.servers.host import json_response
+from sandbox.servers.recent import RecentResults
 
 RESOURCES = {  # list path -> (object name, extra filters)
     "charges": ("charge", {"customer", "payment_intent"}),
@@ -71,7 +72,9 @@ class StripeState:
         self.payout_members = {po: set(ids) for po, ids in payout_members.items()}
         # A filtered list and each id's position in it, per filter: a client pages through
         # the same filter, so each page is a slice instead of a scan of everything.
-        self.filtered: dict[tuple, tuple[list[dict[str, Any]], dict[str, int]]] = {}
+        self.filtered: RecentResults[tuple, tuple[list[dict[str, Any]], dict[str, int]]] = (
+            RecentResults()
+        )
 
     def add(self, resource: str, obj: dict[str, Any], payout: str | None = None) -> None:
         """Serve one more object (a late charge, a new payout) from now on."""
@@ -175,10 +178,11 @@ def _filtered(
             )
         ),
     )
-    if key not in state.filtered:
+    found = state.filtered.get(key)
+    if found is None:
         items = _scan(request, state, resource)
-        state.filtered[key] = (items, {obj["id"]: n for n, obj in enumerate(items)})
-    return state.filtered[key]
+        found = state.filtered.keep(key, (items, {obj["id"]: n for n, obj in enumerate(items)}))
+    return found
 
 
 def _scan(request: Request, state: StripeState, resource: str) -> list[dict[str, Any]]:

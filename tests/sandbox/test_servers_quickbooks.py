@@ -171,7 +171,12 @@ def test_create_then_sparse_update_bumps_sync_token_and_last_updated(qbo):
     ).json()["Invoice"]
     assert (created["Id"], created["SyncToken"]) == ("13", "0")
     update = {"Id": "13", "SyncToken": "0", "sparse": True, "PrivateNote": "fixed by Accord"}
+    every = "SELECT * FROM Invoice ORDERBY Id DESC MAXRESULTS 1"
+    assert qbo.query(every).json()["QueryResponse"]["Invoice"][0].get("PrivateNote") is None
     updated = qbo.call("POST", "/invoice", json=update).json()["Invoice"]
+    assert (
+        qbo.query(every).json()["QueryResponse"]["Invoice"][0]["PrivateNote"] == "fixed by Accord"
+    )
     assert (updated["SyncToken"], updated["PrivateNote"], updated["TotalAmt"]) == (
         "1",
         "fixed by Accord",
@@ -328,6 +333,8 @@ def test_unknown_properties_are_refused_as_qbo_does(qbo):
 
 
 def test_entities_put_by_a_test_are_served(qbo):
+    since_may = "SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime > '2024-05-01'"
+    assert ids(qbo.query(since_may)) == []
     qbo.sb.quickbooks.put("Invoice", invoice(40, "2024-06-01T00:00:00-07:00", amount="9.99"))
     assert ids(
         qbo.query("SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime > '2024-05-01'")

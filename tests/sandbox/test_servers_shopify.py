@@ -153,6 +153,7 @@ def test_unknown_version_or_path_is_404(sandbox):
 
 def test_put_order_updates_note_and_tags_and_bumps_updated_at(sandbox):
     oid = 5_000_003
+    assert oid not in walk(sandbox, status="any", updated_at_min="2025-01-01T00:00:00Z")[0]
     response = call(
         sandbox,
         "PUT",
@@ -227,6 +228,8 @@ def test_leaky_bucket_fills_then_throttles_with_retry_after():
 
 def test_orders_put_by_a_test_are_served():
     with open_sandbox(Data(1)) as sb:
+        since = {"updated_at_min": "2024-05-31T00:00:00Z"}
+        assert call(sb, "GET", "orders.json", params=since).json()["orders"] == []
         sb.shopify.put("orders", order(99) | {"updated_at": "2024-06-01T00:00:00Z"})
         changed = call(
             sb, "GET", "orders.json", params={"updated_at_min": "2024-05-31T00:00:00Z"}
