@@ -1,8 +1,8 @@
 """Plaid bank transactions through `/transactions/sync`, one item per configured access token.
 
 Plaid's rules, followed exactly: an *update* is the run of pages from one cursor until
-`has_more` is false; its pages are kept in memory and stored only when the whole update has
-arrived; the item's cursor is saved only after those pages are committed. If Plaid reports
+`has_more` is false; its pages are kept in memory (their bytes only) and stored only when the
+whole update has arrived; the item's cursor is saved only after those pages are committed. If Plaid reports
 `TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`, the partial pages are discarded and the update
 restarts from the cursor it began with. Added, modified and removed records all land as raw
 records (removed ones with op `remove`); a pending transaction that posts arrives as the posted
@@ -11,6 +11,7 @@ one in `added` and the pending id in `removed`, so it is counted once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from temporalio import activity
@@ -59,11 +60,11 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
             try:
                 while True:
                     page = await run.fetch(partial(connector.sync_page, cursor))
-                    pages.append(page)
-                    run.beat()
                     if page.next_cursor is None:
-                        return pages, str(page.data["next_cursor"])
+                        return [*pages, page], str(page.data["next_cursor"])
                     cursor = page.next_cursor
+                    pages.append(replace(page, data=None))  # held as bytes only: a third the memory
+                    run.beat()
             except SyncMutationDuringPagination as error:
                 if activity.in_activity():
                     activity.logger.info("Plaid data changed mid-update (%d): %s", restart, error)
