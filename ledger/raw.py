@@ -182,12 +182,26 @@ async def save_raw_records(
 
 
 async def payload(session: AsyncSession, raw_id: int) -> Any:
-    """One stored version's payload, read out of its page (exact decimals)."""
-    stored = await session.scalar(
-        text("SELECT CAST(payload AS text) FROM raw_record_payloads WHERE id = :id"),
-        {"id": raw_id},
-    )
-    return None if stored is None else loads(stored)
+    """One stored version's payload, read out of its page here (exact decimals).
+
+    The view `raw_record_payloads` does the same in SQL, but PostgreSQL's jsonb refuses some
+    JSON (a `\u0000` in a string); read here, every stored page gives its records back.
+    """
+    row = (
+        await session.execute(
+            select(RawRecord.payload, RawRecord.path, RawPage.body)
+            .join(RawPage, RawPage.id == RawRecord.page_id)
+            .where(RawRecord.id == raw_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    if row.payload is not None:  # stored before migration 0003, with its own copy
+        return row.payload
+    found = loads(row.body)
+    for step in row.path.split("/") if row.path else []:
+        found = found[int(step)] if isinstance(found, list) else found[step]
+    return found
 
 
 _SAVE_LINKS = text(

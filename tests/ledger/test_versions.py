@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ledger import canonical, raw
 from ledger.tables import CanonicalRow, RawPage, RawRecord
@@ -126,3 +126,36 @@ async def test_two_fetches_of_one_source_at_once_take_turns(sessions):
         assert not second.done()  # waiting on the first writer
     counts = await asyncio.wait_for(second, 10)
     assert (counts.new_versions, counts.unchanged) == (0, 1)
+
+
+async def test_a_record_jsonb_cannot_hold_is_still_read_back_from_its_page(sessions):
+    """PostgreSQL's jsonb refuses `\\u0000`; the page keeps the bytes and the record reads."""
+    batch = await _batch(sessions)
+    body = b'{"orders": [{"id": 2, "note": "scanned\\u0000slip", "total_price": "1.00"}]}'
+    item = Item("order", "2", {"id": 2, "note": "scanned\x00slip"}, path="orders/0")
+    await _ingest(sessions, batch, body, [item])
+    async with sessions() as s:
+        raw_id = (await s.execute(select(RawRecord.id))).scalar_one()
+        assert (await raw.payload(s, raw_id))["note"] == "scanned\x00slip"
+
+
+async def test_the_payload_view_shows_each_version_out_of_its_page(sessions):
+    """`raw_record_payloads`, for reading the ledger in SQL, agrees with `raw.payload`."""
+    batch = await _batch(sessions)
+    body = b'{"orders": [{"id": 3, "total_price": "7.10"}, {"id": 4, "total_price": "8.20"}]}'
+    items = [Item("order", str(i), {"id": i}, path=f"orders/{n}") for n, i in enumerate((3, 4))]
+    await _ingest(sessions, batch, body, items)
+    async with sessions() as s:
+        shown = dict(
+            (await s.execute(text("SELECT vendor_id, payload FROM raw_record_payloads"))).all()
+        )
+        ids = (await s.execute(select(RawRecord.vendor_id, RawRecord.id))).all()
+        read = {vendor_id: await raw.payload(s, raw_id) for vendor_id, raw_id in ids}
+    assert (
+        shown
+        == read
+        == {
+            "3": {"id": 3, "total_price": "7.10"},
+            "4": {"id": 4, "total_price": "8.20"},
+        }
+    )
