@@ -234,20 +234,33 @@ def changed_count(data: dict) -> int:
     )
 
 
+# Intuit's fault codes that mean "later", whatever the HTTP status: ThrottleExceeded comes
+# as 429 and, in older answers, as 403 (`statusCode=403`); 10000 is a SystemFault.
+THROTTLED = {"3001", "003001"}
+SYSTEM_FAULT = "SystemFault"
+
+
 def qbo_error(response: httpx.Response) -> Exception:
-    """Intuit's `Fault` (or lower-case `fault`) envelope → our kinds, naming Intuit's code."""
-    code, message = _fault(response)
+    """Intuit's `Fault` (or lower-case `fault`) envelope → our kinds, naming Intuit's code.
+
+    The fault's code and type are read before the HTTP status: a throttle answered with a
+    403 is not bad credentials, and a SystemFault is worth another try.
+    """
+    code, kind, message = _fault(response)
     retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+    if code in THROTTLED or kind == SYSTEM_FAULT:
+        return TransientVendorError(VENDOR, code, message, retry_after)
     if response.status_code == 401:
         return VendorAuthError(VENDOR, code, message)
     return by_status(VENDOR, response.status_code, code, message, retry_after)
 
 
-def _fault(response: httpx.Response) -> tuple[str, str]:
+def _fault(response: httpx.Response) -> tuple[str, str, str]:
+    """(code, fault type, message) of Intuit's fault envelope."""
     try:
         data = response.json()
     except ValueError:
-        return f"http_{response.status_code}", response.text[:200]
+        return f"http_{response.status_code}", "", response.text[:200]
     fault = (data.get("Fault") or data.get("fault") or {}) if isinstance(data, dict) else {}
     errors = fault.get("Error") or fault.get("error") or [{}]
     first = errors[0] if isinstance(errors, list) and errors else {}
@@ -257,4 +270,4 @@ def _fault(response: httpx.Response) -> tuple[str, str]:
         for part in (first.get("Message") or first.get("message"), first.get("Detail"))
         if part
     )
-    return code, message or response.text[:200]
+    return code, str(fault.get("type") or ""), message or response.text[:200]

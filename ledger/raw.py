@@ -64,6 +64,22 @@ async def finish_batch(
     )
 
 
+# Writers of one source's raw pages and versions take turns: the next version number is read,
+# then written, and two fetches of the same source at once would both write version n + 1.
+_LOCK_SOURCE = text(
+    "SELECT pg_advisory_xact_lock(hashtext('accord.raw_records'), hashtext(:source))"
+)
+
+
+async def lock_source(session: AsyncSession, source: str) -> None:
+    """Wait for any other transaction writing `source`'s raw data; held until the commit.
+
+    Taken before the transaction's first page is inserted, so page ids follow the order in
+    which writers took their turns (and versions with them), and two writers sending the same
+    page never wait on each other through its unique index while one holds the lock."""
+    await session.execute(_LOCK_SOURCE, {"source": source})
+
+
 async def save_page(
     session: AsyncSession,
     *,
@@ -75,6 +91,7 @@ async def save_page(
     parse_error: str | None = None,
 ) -> int:
     """Store a page body byte for byte; the same page fetched again in a batch is kept once."""
+    await lock_source(session, source)
     sha = hashlib.sha256(body).hexdigest()
     stmt = (
         insert(RawPage)
@@ -132,13 +149,6 @@ _SAVE_VERSIONS = text(
 )
 
 
-# Writers of one source's raw versions take turns: the next version number is read, then
-# written, and two fetches of the same source at once would both write version n + 1.
-_LOCK_SOURCE = text(
-    "SELECT pg_advisory_xact_lock(hashtext('accord.raw_records'), hashtext(:source))"
-)
-
-
 async def save_raw_records(
     session: AsyncSession,
     *,
@@ -161,7 +171,7 @@ async def save_raw_records(
         ops.append(item.op)
         paths.append(item.path)
         hashes.append(content_hash(item.payload, item.op))
-    await session.execute(_LOCK_SOURCE, {"source": source})  # held until the commit
+    await lock_source(session, source)  # already held if this transaction saved the page
     saved = await session.scalar(
         _SAVE_VERSIONS,
         {

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from activities.normalize import Normalizer
 from ledger import raw
+from ledger.raw import claim_pages
 from ledger.tables import CanonicalRow, RawPage, RawRecord
 from models.records import Source
 from normalizers import load_json, split_page
@@ -137,9 +138,17 @@ async def test_two_normalizers_at_once_store_each_page_once_in_order(sessions, m
     pages = [_page(added=[_txn(str(n), f"-{n}.00")]) for n in range(1, 9)]
     pages += [_page(modified=[_txn("1", "-100.00")]), _page(removed=["2"])]
     await _store(sessions, pages)
+    claims: list[bool] = []
+
+    async def claim(session, page_ids):
+        claims.append(await claim_pages(session, page_ids))
+        return claims[-1]
+
+    monkeypatch.setattr(raw, "claim_pages", claim)
     one, other = await asyncio.gather(
         Normalizer(sessions, lambda n: None).run(), Normalizer(sessions, lambda n: None).run()
     )
+    assert False in claims  # they did meet: a chunk the other had stored was read again
     assert one.records + other.records == 10  # every version once, between them
     current = await _current(sessions)
     assert current["1"] == ("100.000000", False) and current["2"] == ("2.000000", True)

@@ -31,17 +31,7 @@ async def _batch(sessions) -> int:
 
 async def _ingest(sessions, batch_id: int, body: bytes, items: list[Item]):
     async with sessions.begin() as s:
-        page = await raw.save_page(
-            s,
-            batch_id=batch_id,
-            source="shopify",
-            page_type="orders",
-            origin="file shopify/orders_0001.json",
-            body=body,
-        )
-        return await raw.save_raw_records(
-            s, source="shopify", batch_id=batch_id, page_id=page, items=items
-        )
+        return await _save_in(s, batch_id, body, items)
 
 
 async def test_reingesting_the_same_page_adds_nothing(sessions):
@@ -158,4 +148,37 @@ async def test_the_payload_view_shows_each_version_out_of_its_page(sessions):
             "3": {"id": 3, "total_price": "7.10"},
             "4": {"id": 4, "total_price": "8.20"},
         }
+    )
+
+
+async def test_two_attempts_sending_the_same_pages_at_once_do_not_deadlock(sessions):
+    """A retried fetch still running beside its successor: both store the same pages. The
+    second waits for the first before inserting any page, and keeps each page once."""
+    batch = await _batch(sessions)
+    items = [Item("order", "11", {"id": 11}, path="orders/0")]
+    async with sessions.begin() as first:
+        await raw.save_page(
+            first, batch_id=batch, source="shopify", page_type="orders", origin="p", body=b"{}"
+        )
+        second = asyncio.ensure_future(_ingest(sessions, batch, b'{"orders":[11]}', items))
+        await asyncio.sleep(0.3)
+        assert not second.done()
+        await _save_in(first, batch, b'{"orders":[11]}', items)
+    counts = await asyncio.wait_for(second, 10)
+    assert (counts.new_versions, counts.unchanged) == (0, 1)
+    async with sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(RawPage)) == 2
+
+
+async def _save_in(session, batch_id: int, body: bytes, items: list[Item]):
+    page = await raw.save_page(
+        session,
+        batch_id=batch_id,
+        source="shopify",
+        page_type="orders",
+        origin="file shopify/orders_0001.json",
+        body=body,
+    )
+    return await raw.save_raw_records(
+        session, source="shopify", batch_id=batch_id, page_id=page, items=items
     )
