@@ -54,7 +54,7 @@ class FetchProgress(BaseModel):
     stream: str | None = None
     cursor: str | None = None
     pending: list[str] = Field(default_factory=list)  # streams discovered on the way
-    warnings: list[str] = Field(default_factory=list)  # what the fetch could not see
+    warnings: dict[str, str] = Field(default_factory=dict)  # what it could not see, by topic
     pages: int = 0
     records: int = 0
     new_versions: int = 0
@@ -153,11 +153,12 @@ class FetchRun:
         self._commit_if_flushed()
         self.beat()
 
-    def warn(self, message: str) -> None:
+    def warn(self, topic: str, message: str) -> None:
         """Something this fetch could not see; it reaches the run's result (and survives a
-        retry with the heartbeat)."""
-        if message not in self.progress.warnings:
-            self.progress.warnings.append(message)
+        retry with the heartbeat). One message per topic: a retry does not repeat it."""
+        if topic in self.progress.warnings:
+            return
+        self.progress.warnings[topic] = message
         if activity.in_activity():
             activity.logger.warning("%s", message)
 
@@ -190,7 +191,7 @@ class FetchRun:
         return self.sink.result().model_copy(
             update={
                 **{name: getattr(snapshot, name) for name in COUNTS},
-                "warnings": list(snapshot.warnings),
+                "warnings": list(snapshot.warnings.values()),
             }
         )
 

@@ -11,8 +11,9 @@ through the ingestor's cursor table.
 
 Queries never return a deleted entity, so after them each deletable entity's changes are read
 through CDC from where the previous check left off (Intuit's clock, less a margin), within the
-30 days Intuit keeps. What CDC cannot show (a gap longer than that, or a response at Intuit's
-1,000-object limit) is named in the result's warnings instead of passing silently.
+30 days Intuit keeps; an answer at Intuit's 1,000-object limit is followed by another from its
+latest change. What CDC cannot show (a gap longer than 30 days, a company synced before Accord
+read deletions, 1,000 changes at one moment) is named in the result's warnings.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.QUICKBOOKS) as sink:
                 run = FetchRun(sink, self.retry)
+                await self._first_checks()
                 for entity in ENTITIES:
                     since = await self._since(entity, input.start)
                     await run.stream(
@@ -88,35 +90,62 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
                     await self._deletions(run, connector, entity)
                 return await run.finished()
 
+    async def _first_checks(self) -> None:
+        """Before a first sync's queries, mark where its deletion checks begin: nothing
+        deleted earlier can be in the ledger, and what is deleted meanwhile is seen."""
+        for entity in DELETABLE:
+            checked = await self.ingestor.get_cursor(Source.QUICKBOOKS, f"checked:{entity}")
+            synced = await self.ingestor.get_cursor(Source.QUICKBOOKS, f"synced:{entity}")
+            if checked is None and synced is None:
+                now = datetime.now(UTC).isoformat()
+                await self.ingestor.save_cursor(Source.QUICKBOOKS, f"checked:{entity}", now)
+
     async def _deletions(self, run: FetchRun, connector: QuickBooksConnector, entity: str) -> None:
         """`entity`'s CDC since the last check; its deletions become removals."""
         key = f"checked:{entity}"
+        if f"cdc:{entity}" in run.progress.done:  # checked by an earlier attempt of this fetch
+            return
         now = datetime.now(UTC)
         checked = await self.ingestor.get_cursor(Source.QUICKBOOKS, key)
         reach = now - CDC_REACH
-        since = reach if checked is None else datetime.fromisoformat(checked) - CDC_MARGIN
+        if checked is None:  # synced before Accord read deletions: older ones are out of reach
+            run.warn(
+                f"cdc-gap:{entity}",
+                f"QuickBooks {entity}: deletions before {reach:%Y-%m-%d} UTC were never "
+                "checked (Intuit keeps 30 days of changes); a record deleted then stays current",
+            )
+            since = reach
+        else:
+            since = datetime.fromisoformat(checked) - CDC_MARGIN
         if since < reach:
             run.warn(
+                f"cdc-gap:{entity}",
                 f"QuickBooks {entity}: deletions between {since:%Y-%m-%d %H:%M} UTC and "
                 f"{reach:%Y-%m-%d %H:%M} UTC cannot be seen (Intuit keeps 30 days of changes, "
-                "and the last check was longer ago); a record deleted then stays current"
+                "and the last check was longer ago); a record deleted then stays current",
             )
             since = reach
         answered: list[Page] = []
+
+        def checked_page(page: Page) -> None:
+            answered.append(page)
+            if page.next_cursor is None and changed_count(page.data) >= CDC_LIMIT:
+                run.warn(
+                    f"cdc-limit:{entity}",
+                    f"QuickBooks {entity}: CDC answered {CDC_LIMIT} changes, Intuit's limit, "
+                    "all at one moment: deletions beyond them may be unseen",
+                )
+
         await run.stream(
             f"cdc:{entity}",
             CHANGES,
-            lambda _cursor: connector.changes(entity, since),
-            on_page=answered.append,
+            lambda cursor: connector.changes(
+                entity, datetime.fromisoformat(cursor) if cursor else since
+            ),
+            on_page=checked_page,
         )
-        if not answered:  # checked by an earlier attempt of this fetch
-            return
-        if changed_count(answered[0].data) >= CDC_LIMIT:
-            run.warn(
-                f"QuickBooks {entity}: CDC since {since:%Y-%m-%d %H:%M} UTC answered "
-                f"{CDC_LIMIT} changes, Intuit's limit: deletions beyond them may be unseen"
-            )
-        await self.ingestor.save_cursor(Source.QUICKBOOKS, key, _answered_at(answered[0], now))
+        if answered:
+            await self.ingestor.save_cursor(Source.QUICKBOOKS, key, _answered_at(answered[-1], now))
 
     async def _since(self, entity: str, start: datetime) -> datetime | None:
         """Where a query's LastUpdatedTime range begins (None: from the beginning)."""

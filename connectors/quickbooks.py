@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -164,10 +165,11 @@ class QuickBooksConnector:
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
 
     async def changes(self, entity: str, since: datetime) -> Page:
-        """Every `entity` changed (deleted ones too) since `since`, in one CDC response.
+        """`entity`s changed (deleted ones too) since `since`, in one CDC response.
 
-        `since` must lie within Intuit's 30 days (the caller clamps it). The page's
-        `next_cursor` is None: CDC has no paging.
+        `since` must lie within Intuit's 30 days (the caller clamps it). CDC has no paging:
+        an answer at Intuit's limit of 1,000 objects names its latest change as `next_cursor`,
+        to ask again from there (None when it is not full, or holds no later moment).
         """
         if entity not in ENTITIES:
             raise ValueError(f"unknown QuickBooks entity {entity!r}")
@@ -180,7 +182,9 @@ class QuickBooksConnector:
         origin = f"GET {path}?{urlencode(params)}"
         response = await self._get(path, params, origin)
         data = _load_changes(response.content, origin)
-        return Page(body=response.content, origin=origin, data=data, next_cursor=None)
+        latest = _latest_change(data) if changed_count(data) >= CDC_LIMIT else None
+        next_cursor = latest.isoformat() if latest is not None and latest > since else None
+        return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
 
     async def _get(self, path: str, params: dict[str, str], origin: str) -> httpx.Response:
         for attempt in range(2):  # a 401 gets one fresh token, then it is the credentials
@@ -222,16 +226,34 @@ def _load_changes(body: bytes, origin: str) -> dict:
     return data
 
 
-def changed_count(data: dict) -> int:
-    """How many objects a parsed CDC response holds (all entities together)."""
-    return sum(
-        len(rows)
+def _changed(data: dict) -> list[Any]:
+    """The objects of a parsed CDC response, all entities together."""
+    return [
+        row
         for part in data.get("CDCResponse") or []
         for response in (part.get("QueryResponse") or [] if isinstance(part, dict) else [])
         if isinstance(response, dict)
         for key, rows in response.items()
         if key in ENTITIES and isinstance(rows, list)
-    )
+        for row in rows
+    ]
+
+
+def changed_count(data: dict) -> int:
+    return len(_changed(data))
+
+
+def _latest_change(data: dict) -> datetime | None:
+    """The latest `MetaData.LastUpdatedTime` in a CDC response, in UTC."""
+    stamps = []
+    for row in _changed(data):
+        try:
+            stamp = datetime.fromisoformat(str(row["MetaData"]["LastUpdatedTime"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if stamp.tzinfo is not None:
+            stamps.append(stamp.astimezone(UTC))
+    return max(stamps, default=None)
 
 
 # Intuit's fault codes that mean "later", whatever the HTTP status: ThrottleExceeded comes

@@ -232,3 +232,37 @@ async def test_a_gap_longer_than_intuits_30_days_is_named_in_the_result(fast_ret
     # the check went as far back as Intuit allows, and the next one starts from now
     checked = datetime.fromisoformat(ingestor.cursors[(Source.QUICKBOOKS, "checked:Invoice")])
     assert datetime.now(UTC) - checked < timedelta(minutes=1)
+
+
+async def test_a_company_synced_before_deletions_were_read_is_warned_once(fast_retry, activity_run):
+    ingestor, tokens = MemoryIngestor(), MemoryKeyValueStore()
+    for entity in DATA.quickbooks:  # synced by an earlier Accord, which did not read CDC
+        ingestor.cursors[(Source.QUICKBOOKS, f"synced:{entity}")] = FETCH_START.isoformat()
+    async with run_sandbox(DATA) as sb:
+        first = await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        again = await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+    assert len(first.warnings) == 4
+    assert all("were never checked" in w for w in first.warnings)
+    assert again.warnings == []
+
+
+async def test_a_cdc_answer_at_intuits_limit_is_followed_from_its_latest_change(
+    fast_retry, activity_run
+):
+    """1,100 invoices edited and one deleted since the last check: the first answer holds
+    Intuit's 1,000, the next one (from the latest of them) the rest and the deletion."""
+    ingestor, tokens = MemoryIngestor(), MemoryKeyValueStore()
+    gone = sorted(expected("Invoice"))[0]
+    async with run_sandbox(DATA) as sb:
+        await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        edited_from = datetime.now(UTC) - timedelta(seconds=500)
+        for n in range(1100):
+            stamp = (edited_from + timedelta(seconds=n * 0.4)).isoformat(timespec="seconds")
+            row = {**DATA.quickbooks["Invoice"][0], "Id": str(5000 + n)}
+            sb.quickbooks.put("Invoice", {**row, "MetaData": {"LastUpdatedTime": stamp}})
+        delete_in_books(sb, "Invoice", gone)
+        second = await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+    cdc = [p for p in ingestor.pages if p.page_type == "cdc" and "entities=Invoice" in p.origin]
+    assert len(cdc) == 3  # one in the first fetch, two in the second
+    assert ingestor.live_ids("Invoice") == expected("Invoice") - {gone}
+    assert second.warnings == []
