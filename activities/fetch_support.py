@@ -80,10 +80,10 @@ class PageRetry:
     longest_wait: float = 120.0
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        if retry_after is not None:
-            return retry_after
-        backoff = min(self.maximum, self.initial * 2 ** (attempt - 1))
-        return backoff * random.uniform(0.8, 1.2)
+        """Backoff with jitter, never sooner than the vendor's `Retry-After` (a `0` there
+        must not become six retries in a row without a pause)."""
+        backoff = min(self.maximum, self.initial * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+        return backoff if retry_after is None else max(retry_after, backoff)
 
 
 COUNTS = ("pages", "records", "new_versions", "problems")

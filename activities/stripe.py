@@ -70,6 +70,15 @@ class StripeActivities(VendorFetch[StripeConnector]):
         def note(page: Page) -> None:
             known = set(run.progress.pending) | set(run.progress.done)
             for payout in page.data.get("data") or []:
+                if not isinstance(payout, dict) or not isinstance(payout.get("id"), str):
+                    continue  # stored with its page; the normalize step reports it
+                if payout.get("automatic") is False:  # Stripe lists members of automatic ones
+                    run.warn(
+                        f"manual-payout:{payout['id']}",
+                        f"Stripe payout {payout['id']} is manual: Stripe cannot list the "
+                        "balance transactions it paid out, so it is matched on its amount alone",
+                    )
+                    continue
                 key = PAYOUT_PAGE + payout["id"]
                 if key not in known:
                     run.progress.pending.append(key)

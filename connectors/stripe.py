@@ -28,6 +28,9 @@ from runtime.settings import Settings
 
 VENDOR = "stripe"
 PAGE_SIZE = 100  # Stripe's maximum `limit`
+# The API version the normalizers read (and the sandbox is checked against, in
+# ../shared/vendor/stripe/spec3.yaml); without it the SDK sends its own, newer one.
+API_VERSION = "2023-08-16"
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,12 @@ class StripeConfig:
 
 def build_client(config: StripeConfig) -> stripe.StripeClient:
     bases: Any = {"api": config.api_base.rstrip("/")} if config.api_base else None
-    return stripe.StripeClient(config.api_key, base_addresses=bases, max_network_retries=0)
+    return stripe.StripeClient(
+        config.api_key,
+        stripe_version=API_VERSION,
+        base_addresses=bases,
+        max_network_retries=0,
+    )
 
 
 class StripeConnector:
@@ -73,8 +81,17 @@ class StripeConnector:
         data = response.data
         if not isinstance(data, dict) or data.get("object") != "list":
             raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: not a list")
-        items = data.get("data") or []
-        next_cursor = items[-1]["id"] if data.get("has_more") and items else None
+        items = data.get("data")
+        if not isinstance(items, list):
+            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no data list")
+        next_cursor = None
+        if data.get("has_more") and items:
+            last = items[-1]
+            if not isinstance(last, dict) or not isinstance(last.get("id"), str):
+                raise TransientVendorError(  # the next page starts after it: it needs its id
+                    VENDOR, "malformed_body", f"{origin}: data[{len(items) - 1}] has no id"
+                )
+            next_cursor = last["id"]
         return Page(
             body=response.body.encode("utf-8"), origin=origin, data=data, next_cursor=next_cursor
         )

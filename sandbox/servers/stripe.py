@@ -190,11 +190,18 @@ def _scan(request: Request, state: StripeState, resource: str) -> list[dict[str,
     exact = {
         f: request.query_params[f] for f in RESOURCES[resource][1] if f in request.query_params
     }
-    members = (
-        state.payout_members.get(exact.pop("payout", ""), set())
-        if "payout" in request.query_params
-        else None
-    )
+    members = None
+    if "payout" in request.query_params:
+        payout_id = exact.pop("payout", "")
+        payout = state.by_id.get(payout_id)
+        if payout is not None and payout.get("automatic") is False:
+            raise StripeError(  # `payout` filters "for automatic Stripe payouts only"
+                400,
+                "Balance transaction history can only be filtered on automatic transfers, "
+                "not manual.",
+                param="payout",
+            )
+        members = state.payout_members.get(payout_id, set())
     out = []
     for obj in state.lists[resource]:
         if members is not None and obj["id"] not in members:

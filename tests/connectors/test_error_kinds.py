@@ -8,6 +8,7 @@ import httpx
 import pytest
 import stripe
 
+from activities.fetch_support import PageRetry
 from connectors.errors import (
     TransientVendorError,
     VendorAuthError,
@@ -16,7 +17,7 @@ from connectors.errors import (
 )
 from connectors.plaid import SyncMutationDuringPagination, plaid_error
 from connectors.quickbooks import qbo_error
-from connectors.stripe import stripe_error
+from connectors.stripe import StripeConnector, stripe_error
 
 
 def plaid_body(error_type: str, code: str) -> bytes:
@@ -34,6 +35,10 @@ def plaid_body(error_type: str, code: str) -> bytes:
         (429, "RATE_LIMIT_EXCEEDED", "TRANSACTIONS_SYNC_LIMIT", TransientVendorError),
         (500, "API_ERROR", "INTERNAL_SERVER_ERROR", TransientVendorError),
         (400, "ITEM_ERROR", "PRODUCT_NOT_READY", TransientVendorError),
+        (400, "INSTITUTION_ERROR", "INSTITUTION_NOT_AVAILABLE", TransientVendorError),
+        (400, "ITEM_ERROR", "ITEM_LOCKED", VendorAuthError),  # the user must relink
+        (400, "ITEM_ERROR", "INVALID_CREDENTIALS", VendorAuthError),
+        (400, "ITEM_ERROR", "USER_SETUP_REQUIRED", VendorAuthError),
     ],
 )
 def test_plaid_errors(status, error_type, code, kind):
@@ -114,6 +119,44 @@ def test_stripe_errors(error, kind, code):
             "003001",
         ),
         (503, "<html>down</html>", TransientVendorError, "http_503"),
+        (  # Intuit's older throttle answer (quickbooks-ruby fixture throttle_exceeded_error)
+            403,
+            {
+                "Fault": {
+                    "Error": [
+                        {
+                            "Message": "message=ThrottleExceeded; errorCode=003001; statusCode=403",
+                            "code": "3001",
+                        }
+                    ],
+                    "type": "SERVICE",
+                }
+            },
+            TransientVendorError,
+            "3001",
+        ),
+        (
+            400,
+            {
+                "Fault": {
+                    "Error": [{"Message": "An application error has occurred", "code": "10000"}],
+                    "type": "SystemFault",
+                }
+            },
+            TransientVendorError,
+            "10000",
+        ),
+        (
+            403,
+            {
+                "Fault": {
+                    "Error": [{"Message": "ApplicationAuthorizationFailed", "code": "003100"}],
+                    "type": "AUTHORIZATION",
+                }
+            },
+            VendorAuthError,
+            "003100",
+        ),
     ],
 )
 def test_quickbooks_errors(status, body, kind, code):
@@ -131,3 +174,26 @@ def test_quickbooks_errors(status, body, kind, code):
 )
 def test_retry_after(value, seconds):
     assert retry_after_seconds(value) == seconds
+
+
+def test_a_retry_after_of_zero_still_backs_off():
+    retry = PageRetry(initial=0.5)
+    assert retry.delay(3, 0.0) >= 0.5 * 4 * 0.8  # the backoff, not six calls in a row
+    assert retry.delay(1, 20.0) == 20.0  # never sooner than the vendor asked
+
+
+def test_a_stripe_page_whose_last_record_has_no_id_is_malformed_not_a_crash():
+    """Paging needs the last record's id; without it the page fails as a malformed body,
+    named, and is retried like any other (not a KeyError)."""
+
+    class Answer:
+        data = {"object": "list", "has_more": True, "data": [{"id": "ch_1"}, {"amount": 5}]}
+        body = json.dumps(data)
+
+    class Client:
+        def raw_request(self, method, path, **params):
+            return Answer()
+
+    with pytest.raises(TransientVendorError) as failed:
+        StripeConnector(Client())._list_page("/v1/charges", {"limit": 100})  # type: ignore[arg-type]
+    assert failed.value.code == "malformed_body" and "data[1] has no id" in str(failed.value)
