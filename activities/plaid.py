@@ -2,15 +2,17 @@
 
 Plaid's rules, followed exactly: an *update* is the run of pages from one cursor until
 `has_more` is false; its pages are kept in memory (their bytes only) and stored only when the
-whole update has arrived; the item's cursor is saved only after those pages are committed. If Plaid reports
-`TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`, the partial pages are discarded and the update
-restarts from the cursor it began with. Added, modified and removed records all land as raw
-records (removed ones with op `remove`); a pending transaction that posts arrives as the posted
-one in `added` and the pending id in `removed`, so it is counted once.
+whole update has arrived; the item's cursor is saved only after those pages are committed. If
+a call after the update's first page fails (`TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`, or
+any transient failure), the partial pages are discarded and the update restarts from the
+cursor it began with. Added, modified and removed records all land as raw records (removed
+ones with op `remove`); a pending transaction that posts arrives as the posted one in `added`
+and the pending id in `removed`, so it is counted once.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from functools import partial
 
@@ -53,23 +55,36 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
     async def _update(
         self, run: FetchRun, connector: PlaidConnector, start: str | None
     ) -> tuple[list[Page], str]:
-        """Every page of one update, from `start`; restarted whole on a mutation."""
+        """Every page of one update, from `start`. Plaid's rule: a call that fails after the
+        update's first page restarts the whole update from `start` (a mutation during
+        pagination, or any transient failure); only the first call is retried in place."""
         for restart in range(MAX_RESTARTS + 1):
             pages: list[Page] = []
             cursor = start
             try:
                 while True:
-                    page = await run.fetch(partial(connector.sync_page, cursor))
+                    call = partial(connector.sync_page, cursor)
+                    page = await (run.fetch(call) if cursor == start else call())
                     if page.next_cursor is None:
                         return [*pages, page], str(page.data["next_cursor"])
                     cursor = page.next_cursor
-                    pages.append(replace(page, data=None))  # held as bytes only: a third the memory
+                    pages.append(replace(page, data=None))  # held as bytes only
                     run.beat()
             except SyncMutationDuringPagination as error:
                 if activity.in_activity():
                     activity.logger.info("Plaid data changed mid-update (%d): %s", restart, error)
+            except TransientVendorError as error:
+                if cursor == start:  # the first page, retried in place already
+                    raise
+                wait = self.retry.delay(restart + 1, error.retry_after)
+                if wait > self.retry.longest_wait:
+                    raise
+                if activity.in_activity():
+                    activity.logger.info("restarting the Plaid update in %.1fs: %s", wait, error)
+                run.beat()
+                await asyncio.sleep(wait)
         raise TransientVendorError(
             "plaid",
             "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
-            f"data kept changing during pagination; gave up after {MAX_RESTARTS} restarts",
+            f"the update kept failing during pagination; gave up after {MAX_RESTARTS} restarts",
         )

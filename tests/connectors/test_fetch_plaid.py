@@ -121,3 +121,24 @@ async def test_bad_credentials_fail_at_once_naming_plaids_code(
         assert sb.hosts["plaid"].requests("/transactions/sync") == 1
     assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
     assert code in str(failed.value) and failed.value.details[1] == code
+
+
+async def test_a_failure_after_the_first_page_restarts_the_update_from_its_first_cursor(
+    fast_retry, activity_run
+):
+    """Plaid: "the entire pagination request loop must be restarted beginning with the cursor
+    for the first page of the update, rather than retrying only the single request"."""
+    clean, failed = MemoryIngestor(), MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
+    plan = FaultPlan(
+        faults=[
+            Fault(kind="server_error", server="plaid", path="/transactions/sync", after=1, times=1)
+        ]
+    )
+    async with run_sandbox(DATA, faults=plan) as sb:
+        await activity_run(activities(sb, fast_retry, failed).fetch, REQUEST)
+        assert sb.faults.fired("server_error") == 1
+        assert sb.hosts["plaid"].requests("/transactions/sync") == 1 + 1 + 3  # page 2 failed
+    assert failed.live_ids() == clean.live_ids() == ALL_IDS
+    assert len(failed.pages) == len(clean.pages) == 3  # the first try's page 1 was dropped
