@@ -26,7 +26,8 @@ from ledger.canonical import CanonicalValues, Key, values_of
 from models.errors import InputError
 from models.io import NormalizeResult
 from models.records import Source
-from normalizers import RawItem, normalize
+from normalizers import HOME_CURRENCY, RawItem, normalize
+from normalizers.quickbooks import HOME_CURRENCY_KEY
 
 CHUNK_PAGES = 40  # about 4,000–10,000 records: few statements, bounded memory
 
@@ -42,9 +43,14 @@ class NormalizedChunk:
     by_kind: Counter[str] = field(default_factory=Counter)
 
 
-def normalize_chunk(pages: list[raw.PendingPage], rows: list[raw.PendingRecord]) -> NormalizedChunk:
+def normalize_chunk(
+    pages: list[raw.PendingPage],
+    rows: list[raw.PendingRecord],
+    home_currency: str = HOME_CURRENCY,
+) -> NormalizedChunk:
     """Pure: each page is read again and each record version it brought in (in stored order)
-    becomes its canonical records, or its problem."""
+    becomes its canonical records, or its problem. `home_currency` is the QuickBooks
+    company's, for its amounts without a CurrencyRef."""
     versions: dict[int, dict[tuple[str, str], raw.PendingRecord]] = {}
     for row in rows:
         versions.setdefault(row.page_id, {})[(row.object_type, row.vendor_id)] = row
@@ -59,7 +65,7 @@ def normalize_chunk(pages: list[raw.PendingPage], rows: list[raw.PendingRecord])
             chunk.problems.update(dict.fromkeys((row.id for row in brought.values()), str(error)))
             continue
         for row, item in found:
-            _normalize_one(chunk, Source(page.source), row, item, page.origin)
+            _normalize_one(chunk, Source(page.source), row, item, page.origin, home_currency)
     return chunk
 
 
@@ -74,7 +80,12 @@ def _items(page: raw.PendingPage, brought: dict[tuple[str, str], raw.PendingReco
 
 
 def _normalize_one(
-    chunk: NormalizedChunk, source: Source, row: raw.PendingRecord, item: RawItem, origin: str
+    chunk: NormalizedChunk,
+    source: Source,
+    row: raw.PendingRecord,
+    item: RawItem,
+    origin: str,
+    home_currency: str,
 ) -> None:
     if row.op == "remove":
         chunk.removals.append(((source.value, row.object_type, row.vendor_id), row.id))
@@ -82,7 +93,9 @@ def _normalize_one(
         return
     where = f"{origin}, {row.object_type} {row.vendor_id}"
     try:
-        records = normalize(source, row.object_type, item.payload, where=where)
+        records = normalize(
+            source, row.object_type, item.payload, where=where, home_currency=home_currency
+        )
     except InputError as error:
         chunk.problems[row.id] = str(error)
         return
@@ -134,7 +147,10 @@ class Normalizer:
             if not pages:
                 return None
             rows = await raw.records_of_pages(session, [page.id for page in pages])
-        return asyncio.ensure_future(asyncio.to_thread(normalize_chunk, pages, rows))
+            home = await raw.get_cursor(session, Source.QUICKBOOKS.value, HOME_CURRENCY_KEY)
+        return asyncio.ensure_future(
+            asyncio.to_thread(normalize_chunk, pages, rows, home or HOME_CURRENCY)
+        )
 
     async def _store(self, chunk: NormalizedChunk) -> bool:
         """Store the chunk unless another normalizer got to any of its pages first."""

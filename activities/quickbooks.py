@@ -33,10 +33,11 @@ from connectors.quickbooks import (
     NAME_LISTS,
     QuickBooksConnector,
     changed_count,
+    home_currency,
 )
 from models.io import FetchInput, FetchResult
 from models.records import Source
-from normalizers.quickbooks import CHANGES
+from normalizers.quickbooks import CHANGES, HOME_CURRENCY_KEY, PREFERENCES
 
 # A CDC check starts this long before the previous one's answer, for changes committed late.
 CDC_MARGIN = timedelta(minutes=10)
@@ -77,6 +78,7 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.QUICKBOOKS) as sink:
                 run = FetchRun(sink, self.retry)
+                await self._home_currency(run, connector)
                 await self._first_checks()
                 for entity in ENTITIES:
                     since = await self._since(entity, input.start)
@@ -89,6 +91,27 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
                 for entity in DELETABLE:
                     await self._deletions(run, connector, entity)
                 return await run.finished()
+
+    async def _home_currency(self, run: FetchRun, connector: QuickBooksConnector) -> None:
+        """Read the company's home currency (amounts without a CurrencyRef are in it) and keep
+        it in the ledger for the normalize step; the preferences page is stored too."""
+        found: list[str | None] = []
+        await run.stream(
+            PREFERENCES,
+            PREFERENCES,
+            lambda _cursor: connector.preferences(),
+            on_page=lambda page: found.append(home_currency(page.data)),
+        )
+        if not found:  # read by an earlier attempt of this fetch
+            return
+        if found[0] is None:
+            run.warn(
+                "home-currency",
+                "QuickBooks preferences name no HomeCurrency: amounts without a CurrencyRef "
+                "are read as the last home currency known (USD if none)",
+            )
+            return
+        await self.ingestor.save_cursor(Source.QUICKBOOKS, HOME_CURRENCY_KEY, found[0])
 
     async def _first_checks(self) -> None:
         """Before a first sync's queries, mark where its deletion checks begin: nothing

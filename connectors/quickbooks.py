@@ -164,6 +164,20 @@ class QuickBooksConnector:
         next_cursor = str(position + len(rows)) if len(rows) >= self.page_size else None
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
 
+    async def preferences(self) -> Page:
+        """The company's preferences (`GET …/preferences`): its home currency is there."""
+        path = f"/v3/company/{self.config.realm_id}/preferences"
+        params = {"minorversion": MINOR_VERSION}
+        origin = f"GET {path}?{urlencode(params)}"
+        response = await self._get(path, params, origin)
+        try:
+            data = json.loads(response.content)
+        except ValueError as error:
+            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
+        if not isinstance(data, dict) or not isinstance(data.get("Preferences"), dict):
+            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no Preferences")
+        return Page(body=response.content, origin=origin, data=data, next_cursor=None)
+
     async def changes(self, entity: str, since: datetime) -> Page:
         """`entity`s changed (deleted ones too) since `since`, in one CDC response.
 
@@ -293,3 +307,11 @@ def _fault(response: httpx.Response) -> tuple[str, str, str]:
         if part
     )
     return code, str(fault.get("type") or ""), message or response.text[:200]
+
+
+def home_currency(preferences: dict) -> str | None:
+    """`Preferences.CurrencyPrefs.HomeCurrency` of a parsed preferences answer."""
+    prefs = preferences.get("Preferences", {}).get("CurrencyPrefs") or {}
+    home = prefs.get("HomeCurrency") if isinstance(prefs, dict) else None
+    value = home.get("value") if isinstance(home, dict) else home
+    return value if isinstance(value, str) and value else None

@@ -29,10 +29,16 @@ from models.records import (
 from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
 
-HOME_CURRENCY = "USD"
+HOME_CURRENCY = "USD"  # when the company's own is not known
+HOME_CURRENCY_KEY = "home_currency"  # where the fetch keeps the company's (the sync cursors)
 ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
 CHANGES = "cdc"  # a change data capture response: read for its deletions
-PAGE_TYPES = {**{entity: entity for entity in ENTITIES}, CHANGES: "deleted entities"}
+PREFERENCES = "Preferences"  # the company's settings (its home currency): no records
+PAGE_TYPES = {
+    **{entity: entity for entity in ENTITIES},
+    CHANGES: "deleted entities",
+    PREFERENCES: "preferences",
+}
 
 
 def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
@@ -45,6 +51,9 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
         raise InputError(f"QuickBooks fault: {fault_message(page['Fault'])}", where=where)
     if page_type == CHANGES:
         return deletions(page, where=where)
+    if page_type == PREFERENCES:
+        expect_object(page.get(PREFERENCES), where=where, what="a Preferences object")
+        return []
     if isinstance(page.get(page_type), dict):
         return one_item(page[page_type], page_type, "Id", where=where, at=page_type)
     response = page.get("QueryResponse")

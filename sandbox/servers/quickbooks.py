@@ -4,6 +4,7 @@
     GET      /v3/company/{realm}/{entity}/{id}
     POST     /v3/company/{realm}/{entity}[?operation=delete]  create / sparse or full update
     GET      /v3/company/{realm}/cdc?entities=..&changedSince=..
+    GET      /v3/company/{realm}/preferences                   CurrencyPrefs (the home currency)
     POST     /oauth2/v1/tokens/bearer                          refresh (rotates the refresh token)
     GET      /.well-known/openid_configuration                 discovery, for intuit-oauth
 
@@ -91,6 +92,12 @@ class QuickBooksState:
     ) -> None:
         self.realm_id = realm_id
         self.books = Books(entities)
+        # The company's preferences Accord reads: its home currency (amounts without a
+        # CurrencyRef are in it). Shaped as Intuit's `GET /preferences` answer.
+        self.currency_prefs: dict[str, Any] = {
+            "MultiCurrencyEnabled": False,
+            "HomeCurrency": {"value": "USD"},
+        }
         self.oauth = oauth
         self.throttle = throttle or Throttle()
 
@@ -263,6 +270,20 @@ def build_app(state: QuickBooksState) -> Starlette:
                 books.answers[request_id] = answer
             return answer
 
+    async def preferences(request: Request) -> tuple[int, dict[str, Any]]:
+        body = {
+            "CurrencyPrefs": state.currency_prefs,
+            "domain": "QBO",
+            "sparse": False,
+            "Id": "1",
+            "SyncToken": "0",
+            "MetaData": {
+                "CreateTime": "2024-01-01T00:00:00-08:00",
+                "LastUpdatedTime": "2024-01-01T00:00:00-08:00",
+            },
+        }
+        return 200, {"Preferences": body, "time": qbo_time(millis=True)}
+
     async def cdc(request: Request) -> tuple[int, dict[str, Any]]:
         with books.lock:
             return 200, _cdc(request, books)
@@ -292,6 +313,7 @@ def build_app(state: QuickBooksState) -> Starlette:
     routes = [
         Route(v3 + "/query", company(query), methods=["GET", "POST"]),
         Route(v3 + "/cdc", company(cdc), methods=["GET"]),
+        Route(v3 + "/preferences", company(preferences), methods=["GET"]),
         Route(v3 + "/{entity}/{id}", company(get_entity), methods=["GET"]),
         Route(v3 + "/{entity}", company(post_entity), methods=["POST"]),
         Route("/oauth2/v1/tokens/bearer", token, methods=["POST"]),

@@ -57,6 +57,8 @@ def _records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
         return [("upsert", o["id"]) for o in data["data"]]
     if source is Source.SHOPIFY:
         return [("upsert", str(o["id"])) for o in data[page.page_type]]
+    if page.page_type == "Preferences":  # the company's settings: no records
+        return []
     rows = data["QueryResponse"].get(page.page_type) or []
     return [("upsert", str(o["Id"])) for o in rows]
 

@@ -18,7 +18,7 @@ from connectors.quickbooks import QuickBooksConnector
 from connectors.stripe import StripeConnector
 from ledger import results as ledger_results
 from ledger.tables import CanonicalRow, RawPage, RawRecord, RecordLink
-from models.io import StartRunInput, Window
+from models.io import FetchResult, StartRunInput, Window
 from models.records import Source
 from sandbox.generator import generate
 from sandbox.servers import run_sandbox
@@ -104,40 +104,63 @@ async def test_plaid_changes_become_versions_and_the_cursor_lives_in_the_ledger(
     assert changed == {"txn00003PLAID": "upsert", "txn00004PLAID": "remove"}
 
 
+async def fetch_quickbooks_and_normalize(sessions, sb, retry, activity_run) -> FetchResult:
+    """A live QuickBooks fetch of October into the ledger, then the normalize step."""
+    ingestor = Ingestor(sessions)
+    qbo = QuickBooksConnector.from_settings(
+        sandbox_settings(sb.env()), LedgerTokenBackend(ingestor)
+    )
+    try:
+        fetch = QuickBooksActivities(qbo, ingestor, retry).fetch
+        run_id = await new_run(sessions)
+        result = await activity_run(
+            fetch, fetch_input(Source.QUICKBOOKS, run_id, start=OCT_1, end=NOV_1)
+        )
+    finally:
+        await qbo.aclose()
+    await Normalizer(sessions, lambda _: None).run()
+    return result
+
+
+async def current_invoices(sessions) -> dict[str, CanonicalRow]:
+    query = select(CanonicalRow).where(
+        CanonicalRow.is_current, CanonicalRow.object_type == "Invoice"
+    )
+    async with sessions() as session:
+        return {r.vendor_id: r for r in (await session.execute(query)).scalars()}
+
+
 async def test_an_invoice_deleted_in_quickbooks_stops_being_current(
     sessions, fast_retry, activity_run
 ):
     """Fetched, then deleted by a bookkeeper: the next run's CDC read removes it from the
     ledger's current records (a tombstone keeps its last content) and leaves the rest."""
-    ingestor = Ingestor(sessions)
     data = generate(seed=11, month=date(2026, 10, 1), orders=30)
-
-    async def fetch_and_normalize(sb) -> None:
-        qbo = QuickBooksConnector.from_settings(
-            sandbox_settings(sb.env()), LedgerTokenBackend(ingestor)
-        )
-        try:
-            fetch = QuickBooksActivities(qbo, ingestor, fast_retry).fetch
-            run_id = await new_run(sessions)
-            window = fetch_input(Source.QUICKBOOKS, run_id, start=OCT_1, end=NOV_1)
-            await activity_run(fetch, window)
-        finally:
-            await qbo.aclose()
-        await Normalizer(sessions, lambda _: None).run()
-
-    async def current_invoices() -> dict[str, bool]:
-        query = select(CanonicalRow.vendor_id, CanonicalRow.removed).where(
-            CanonicalRow.is_current, CanonicalRow.object_type == "Invoice"
-        )
-        async with sessions() as session:
-            return {r.vendor_id: r.removed for r in await session.execute(query)}
-
     async with run_sandbox(data) as sb:
-        await fetch_and_normalize(sb)
-        before = await current_invoices()
+        await fetch_quickbooks_and_normalize(sessions, sb, fast_retry, activity_run)
+        before = {k: r.removed for k, r in (await current_invoices(sessions)).items()}
         gone = sorted(before)[0]
         delete_in_books(sb, "Invoice", gone)
-        await fetch_and_normalize(sb)
-    after = await current_invoices()
+        await fetch_quickbooks_and_normalize(sessions, sb, fast_retry, activity_run)
+    after = {k: r.removed for k, r in (await current_invoices(sessions)).items()}
     assert len(before) > 10 and not any(before.values())
     assert after == {**before, gone: True}
+
+
+async def test_amounts_without_a_currency_ref_are_in_the_companys_home_currency(
+    sessions, fast_retry, activity_run
+):
+    """Multicurrency off: QBO sends no CurrencyRef, and the amounts are in the home currency
+    the company's preferences name (a Canadian company's invoices are CAD, not USD)."""
+    data = generate(seed=11, month=date(2026, 10, 1), orders=30)
+    for invoice in data.quickbooks["Invoice"]:
+        invoice.pop("CurrencyRef", None)
+    async with run_sandbox(data) as sb:
+        sb.quickbooks.currency_prefs["HomeCurrency"] = {"value": "CAD"}
+        result = await fetch_quickbooks_and_normalize(sessions, sb, fast_retry, activity_run)
+    invoices = await current_invoices(sessions)
+    assert len(invoices) > 10
+    assert {r.currency for r in invoices.values()} == {"CAD"}
+    assert result.warnings == []
+    preferences = select(func.count()).where(RawPage.page_type == "Preferences")
+    assert await count(sessions, preferences) == 1  # the page it was read from is kept

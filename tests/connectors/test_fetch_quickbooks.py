@@ -133,7 +133,8 @@ async def test_injected_failures_end_with_the_rows_of_a_clean_run(fast_retry, ac
 
 
 async def test_a_retry_resumes_at_the_heartbeated_start_position(fast_retry, activity_run):
-    ingestor = MemoryIngestor(fail_after=2)  # dies storing the third page (Customer 101…150)
+    # dies storing its fourth page: the preferences, two of Customer, then Customer 101…150
+    ingestor = MemoryIngestor(fail_after=3)
     tokens = MemoryKeyValueStore()
     async with run_sandbox(DATA) as sb:
         with pytest.raises(RuntimeError):

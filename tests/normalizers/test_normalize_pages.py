@@ -53,6 +53,7 @@ def test_page_types_per_source_name_the_object_type_of_their_records():
         "Bill",
         "BillPayment",
         "cdc",  # change data capture, read for deletions
+        "Preferences",  # the company's home currency; no records
     }
 
 

@@ -264,3 +264,22 @@ def test_sdk_full_update_of_every_entity_type_is_accepted(qb, entity):
     )
     saved = found[0].save(qb=qb)
     assert int(saved.SyncToken) == int(found[0].SyncToken) + 1
+
+
+def test_preferences_use_xsd_names_and_the_recorded_currency_shape(sandbox):
+    """Accord reads the home currency from `GET /preferences` as Intuit shapes it."""
+    schema = xmlschema.XMLSchema(str(QBO / "intuit-xsd" / "IntuitRestServiceDef.xsd"))
+    element = schema.maps.elements["{http://schema.intuit.com/finance/v3}Preferences"]
+    allowed = {e.local_name for e in element.type.content.iter_elements()}
+    allowed |= {a.split("}")[-1] for a in element.type.attributes}
+    served = HTTP.get(
+        sandbox.urls["quickbooks"] + f"/v3/company/{sandbox.credentials.qbo_realm_id}/preferences",
+        headers=bearer(sandbox),
+    ).json()
+    recorded = json.loads(
+        (QBO / "exquickbooks-fixtures/preferences/read_preferences.json").read_text()
+    )
+    assert set(served["Preferences"]) <= allowed
+    currency = served["Preferences"]["CurrencyPrefs"]
+    assert currency.keys() == recorded["Preferences"]["CurrencyPrefs"].keys()
+    assert currency["HomeCurrency"] == {"value": "USD"}
