@@ -22,7 +22,12 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from connectors.errors import TransientVendorError, VendorAuthError, VendorRequestError
+from connectors.errors import (
+    MalformedPage,
+    TransientVendorError,
+    VendorAuthError,
+    VendorRequestError,
+)
 from connectors.pages import Page
 from models.errors import ConfigurationError
 from models.io import FetchResult
@@ -135,7 +140,12 @@ class FetchRun:
             return
         cursor = self.progress.cursor if self.progress.stream == key else None
         while True:
-            page = await self.fetch(partial(fetch_page, cursor))
+            try:
+                page = await self.fetch(partial(fetch_page, cursor))
+            except MalformedPage as error:  # its tries ran out: keep what was received
+                await self.sink.add(page_type, error.origin, error.body)
+                await self.flush()
+                raise
             await self.store(page_type, page)
             if on_page:
                 on_page(page)

@@ -25,6 +25,16 @@ class TransientVendorError(AccordError):
         super().__init__(f"{vendor} {code}: {message}")
 
 
+class MalformedPage(TransientVendorError):
+    """A 200 whose body is not the page it should be (cut short, not JSON, no envelope):
+    worth another try, and kept as received (`body`) when the tries run out."""
+
+    def __init__(self, vendor: str, code: str, origin: str, detail: str, body: bytes) -> None:
+        super().__init__(vendor, code, f"{origin}: {detail}")
+        self.origin = origin
+        self.body = body
+
+
 class VendorAuthError(PermanentVendorError):
     """401/403 or the vendor's own 'bad credentials' code."""
 

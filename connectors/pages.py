@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from connectors.errors import MalformedPage
 
 
 @dataclass(frozen=True)
@@ -15,3 +18,22 @@ class Page:
     origin: str
     data: Any
     next_cursor: str | None
+
+
+def load_page(
+    vendor: str,
+    body: bytes,
+    origin: str,
+    key: str,
+    kind: type,
+    code: str = "malformed_body",
+) -> dict[str, Any]:
+    """A body parsed for paging (never for money: the normalizers parse that exactly),
+    holding a `kind` at `key`; otherwise `MalformedPage`, naming the request."""
+    try:
+        data = json.loads(body)
+    except ValueError as error:
+        raise MalformedPage(vendor, code, origin, f"not JSON ({error})", body) from error
+    if not isinstance(data, dict) or not isinstance(data.get(key), kind):
+        raise MalformedPage(vendor, code, origin, f"no {key} ({kind.__name__})", body)
+    return data

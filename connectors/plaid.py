@@ -25,7 +25,7 @@ from connectors.errors import (
     by_status,
     retry_after_seconds,
 )
-from connectors.pages import Page
+from connectors.pages import Page, load_page
 from models.errors import ConfigurationError
 from runtime.settings import Settings
 
@@ -139,19 +139,9 @@ class PlaidConnector:
             raise TransientVendorError(VENDOR, "CONNECTION", repr(error)) from error
         if response.status != 200:
             raise plaid_error(response.status, body, response.headers.get("Retry-After"))
-        data = _load(body, origin)
+        data = load_page(VENDOR, body, origin, "next_cursor", str, code="MALFORMED_BODY")
         next_cursor = data.get("next_cursor") if data.get("has_more") else None
         return Page(body=body, origin=origin, data=data, next_cursor=next_cursor)
-
-
-def _load(body: bytes, origin: str) -> dict:
-    try:
-        data = json.loads(body)  # paging fields only; money is parsed by the normalizers
-    except ValueError as error:
-        raise TransientVendorError(VENDOR, "MALFORMED_BODY", f"{origin}: {error}") from error
-    if not isinstance(data, dict) or "next_cursor" not in data:
-        raise TransientVendorError(VENDOR, "MALFORMED_BODY", f"{origin}: no next_cursor")
-    return data
 
 
 def plaid_error(status: int, body: bytes, retry_after: str | None) -> Exception:

@@ -13,7 +13,6 @@ so each entity is asked for on its own.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from connectors.errors import TransientVendorError, VendorAuthError, by_status, retry_after_seconds
-from connectors.pages import Page
+from connectors.pages import Page, load_page
 from connectors.quickbooks_auth import INTUIT_TOKEN_URL, QuickBooksAuth
 from connectors.token_store import EncryptedTokenStore, KeyValueStore, fernet_from_secret
 from models.errors import ConfigurationError
@@ -159,7 +158,7 @@ class QuickBooksConnector:
         params = {"query": query, "minorversion": MINOR_VERSION}
         origin = f"GET {path}?{urlencode(params)}"
         response = await self._get(path, params, origin)
-        data = _load(response.content, origin)
+        data = load_page(VENDOR, response.content, origin, "QueryResponse", dict)
         rows = data["QueryResponse"].get(entity) or []
         next_cursor = str(position + len(rows)) if len(rows) >= self.page_size else None
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
@@ -170,12 +169,7 @@ class QuickBooksConnector:
         params = {"minorversion": MINOR_VERSION}
         origin = f"GET {path}?{urlencode(params)}"
         response = await self._get(path, params, origin)
-        try:
-            data = json.loads(response.content)
-        except ValueError as error:
-            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
-        if not isinstance(data, dict) or not isinstance(data.get("Preferences"), dict):
-            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no Preferences")
+        data = load_page(VENDOR, response.content, origin, "Preferences", dict)
         return Page(body=response.content, origin=origin, data=data, next_cursor=None)
 
     async def changes(self, entity: str, since: datetime) -> Page:
@@ -195,7 +189,7 @@ class QuickBooksConnector:
         }
         origin = f"GET {path}?{urlencode(params)}"
         response = await self._get(path, params, origin)
-        data = _load_changes(response.content, origin)
+        data = load_page(VENDOR, response.content, origin, "CDCResponse", list)
         latest = _latest_change(data) if changed_count(data) >= CDC_LIMIT else None
         next_cursor = latest.isoformat() if latest is not None and latest > since else None
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
@@ -218,26 +212,6 @@ class QuickBooksConnector:
                 raise qbo_error(response)
             return response
         raise AssertionError("unreachable")
-
-
-def _load(body: bytes, origin: str) -> dict:
-    try:
-        data = json.loads(body)  # paging fields only; money is parsed by the normalizers
-    except ValueError as error:
-        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
-    if not isinstance(data, dict) or not isinstance(data.get("QueryResponse"), dict):
-        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no QueryResponse")
-    return data
-
-
-def _load_changes(body: bytes, origin: str) -> dict:
-    try:
-        data = json.loads(body)
-    except ValueError as error:
-        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
-    if not isinstance(data, dict) or not isinstance(data.get("CDCResponse"), list):
-        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no CDCResponse")
-    return data
 
 
 def _changed(data: dict) -> list[Any]:

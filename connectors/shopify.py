@@ -32,7 +32,7 @@ from connectors.errors import (
     by_status,
     retry_after_seconds,
 )
-from connectors.pages import Page
+from connectors.pages import Page, load_page
 from models.errors import ConfigurationError
 from runtime.settings import Settings
 
@@ -117,7 +117,7 @@ class ShopifyConnector:
             raise shopify_error(error) from error
         except (OSError, http.client.HTTPException) as error:
             raise TransientVendorError(VENDOR, "connection", f"{origin}: {error!r}") from error
-        data = _load(response.body, resource, origin)
+        data = load_page(VENDOR, response.body, origin, resource, list)
         links = next_link(_header(response.headers, "Link"))
         page = Page(body=response.body, origin=origin, data=data, next_cursor=links)
         return page, _header(response.headers, "X-Shopify-Shop-Api-Call-Limit")
@@ -141,16 +141,6 @@ def next_link(link_header: str | None) -> str | None:
         if match["rel"] == "next":
             return match["url"]
     return None
-
-
-def _load(body: bytes, resource: str, origin: str) -> dict:
-    try:
-        data = json.loads(body)  # paging fields only; money is parsed by the normalizers
-    except ValueError as error:
-        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: {error}") from error
-    if not isinstance(data, dict) or not isinstance(data.get(resource), list):
-        raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no {resource!r} list")
-    return data
 
 
 def shopify_error(error: arc.Error) -> Exception:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import stripe
 
 from connectors.errors import (
+    MalformedPage,
     TransientVendorError,
     VendorAuthError,
     VendorRequestError,
@@ -78,23 +79,21 @@ class StripeConnector:
             response = self.client.raw_request("get", path, **query)
         except stripe.StripeError as error:
             raise stripe_error(error) from error
+        body = response.body.encode("utf-8")
         data = response.data
         if not isinstance(data, dict) or data.get("object") != "list":
-            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: not a list")
+            raise MalformedPage(VENDOR, "malformed_body", origin, "not a list object", body)
         items = data.get("data")
         if not isinstance(items, list):
-            raise TransientVendorError(VENDOR, "malformed_body", f"{origin}: no data list")
+            raise MalformedPage(VENDOR, "malformed_body", origin, "no data list", body)
         next_cursor = None
         if data.get("has_more") and items:
             last = items[-1]
             if not isinstance(last, dict) or not isinstance(last.get("id"), str):
-                raise TransientVendorError(  # the next page starts after it: it needs its id
-                    VENDOR, "malformed_body", f"{origin}: data[{len(items) - 1}] has no id"
-                )
+                detail = f"data[{len(items) - 1}] has no id to page after"
+                raise MalformedPage(VENDOR, "malformed_body", origin, detail, body)
             next_cursor = last["id"]
-        return Page(
-            body=response.body.encode("utf-8"), origin=origin, data=data, next_cursor=next_cursor
-        )
+        return Page(body=body, origin=origin, data=data, next_cursor=next_cursor)
 
 
 def flatten(params: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -33,11 +33,15 @@ def page_records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
 
 def typed_records(source: Source, page: StoredPage) -> list[tuple[str, str, str]]:
     """(op, id, page type) of each record on a page; a QuickBooks CDC page's deletions carry
-    their entity's page type."""
+    their entity's page type. An unreadable page (kept as received) has none."""
+    try:
+        data = page.json
+    except ValueError:
+        return []
     if source is Source.QUICKBOOKS and page.page_type == "cdc":
         return [
             ("remove", str(entity["Id"]), name)
-            for part in page.json["CDCResponse"]
+            for part in data["CDCResponse"]
             for response in part["QueryResponse"]
             for name, rows in response.items()
             if isinstance(rows, list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -267,3 +268,30 @@ async def test_a_cdc_answer_at_intuits_limit_is_followed_from_its_latest_change(
     assert len(cdc) == 3  # one in the first fetch, two in the second
     assert ingestor.live_ids("Invoice") == expected("Invoice") - {gone}
     assert second.warnings == []
+
+
+async def test_a_page_that_stays_malformed_is_kept_as_received_and_fails_the_fetch(
+    fast_retry, activity_run
+):
+    """Every try of one query page gets a body cut short: the fetch fails (retryably, naming
+    the request) and the last body received is stored with the pages before it."""
+    plan = FaultPlan(faults=[Fault(kind="malformed", server="quickbooks", path="*/query", after=2)])
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, faults=plan) as sb:
+        with pytest.raises(ApplicationError) as failed:
+            await fetch(
+                activity_run, connector(sb, MemoryKeyValueStore(), 50), ingestor, fast_retry
+            )
+        assert sb.faults.fired("malformed") == fast_retry.attempts
+    kept = ingestor.pages[-1]
+    assert failed.value.type == "VendorUnavailable" and not failed.value.non_retryable
+    assert kept.origin in str(failed.value) and "STARTPOSITION+101" in kept.origin
+    assert kept.body == b'{"data": [{"id": "trunc'  # what the wire brought
+    with pytest.raises(ValueError):
+        json.loads(kept.body)
+    assert [p.page_type for p in ingestor.pages] == [
+        "Preferences",
+        "Customer",
+        "Customer",
+        "Customer",
+    ]
