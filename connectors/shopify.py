@@ -147,12 +147,13 @@ def shopify_error(error: arc.Error) -> Exception:
     """pyactiveresource's errors → our kinds, with Shopify's `errors` text as the message."""
     response = getattr(error, "response", None)
     status = error.code or (response.code if response is not None else None) or 0
-    if isinstance(error, arc.ServerError) or not status:
-        return TransientVendorError(VENDOR, f"http_{status or 'connection'}", str(error))
-    body = response.body if response is not None else b""
     headers = response.headers if response is not None else {}
-    message = _errors_text(body) or str(error)
     retry_after = retry_after_seconds(_header(headers, "Retry-After"))
+    if isinstance(error, arc.ServerError) or not status:
+        code = f"http_{status or 'connection'}"
+        return TransientVendorError(VENDOR, code, str(error), retry_after)
+    body = response.body if response is not None else b""
+    message = _errors_text(body) or str(error)
     return by_status(VENDOR, int(status), f"http_{status}", message, retry_after)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pyactiveresource.connection as arc
 import pytest
 import stripe
 
@@ -17,6 +18,7 @@ from connectors.errors import (
 )
 from connectors.plaid import SyncMutationDuringPagination, plaid_error
 from connectors.quickbooks import qbo_error
+from connectors.shopify import shopify_error
 from connectors.stripe import StripeConnector, stripe_error
 
 
@@ -197,3 +199,23 @@ def test_a_stripe_page_whose_last_record_has_no_id_is_malformed_not_a_crash():
     with pytest.raises(TransientVendorError) as failed:
         StripeConnector(Client())._list_page("/v1/charges", {"limit": 100})  # type: ignore[arg-type]
     assert failed.value.code == "malformed_body" and "data[1] has no id" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "code", "retry_after"),
+    [
+        (arc.UnauthorizedAccess, VendorAuthError, "http_401", None),
+        (arc.ResourceNotFound, VendorRequestError, "http_404", None),
+        (arc.ClientError, TransientVendorError, "http_429", 2.0),
+        (arc.ServerError, TransientVendorError, "http_503", 4.0),  # its Retry-After too
+    ],
+)
+def test_shopify_errors(error, kind, code, retry_after):
+    status = int(code.removeprefix("http_"))
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    failure = error()  # as pyactiveresource raises it: the HTTP response attached
+    failure.response, failure.code = arc.Response(status, b'{"errors": "nope"}', headers), status
+    result = shopify_error(failure)
+    assert type(result) is kind and result.code == code
+    if kind is TransientVendorError:
+        assert result.retry_after == retry_after
