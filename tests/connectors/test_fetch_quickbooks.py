@@ -9,7 +9,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.quickbooks import QuickBooksActivities
-from connectors.quickbooks import QuickBooksConnector
+from connectors.quickbooks import DELETABLE, QuickBooksConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
@@ -295,3 +295,23 @@ async def test_a_page_that_stays_malformed_is_kept_as_received_and_fails_the_fet
         "Customer",
         "Customer",
     ]
+
+
+async def test_a_retry_resumes_the_deletion_checks_where_they_stopped(fast_retry, activity_run):
+    """The worker dies storing the Payment CDC answer: the retry asks CDC again for Payment,
+    Bill and BillPayment, not for Invoice, whose answer was stored."""
+    tokens = MemoryKeyValueStore()
+    # preferences, one page per entity (6), the Invoice CDC answer; dies on the Payment one
+    ingestor = MemoryIngestor(fail_after=8)
+    cdc_path = "/v3/company/9341453050000001/cdc"
+    async with run_sandbox(DATA) as sb:
+        with pytest.raises(RuntimeError):
+            await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry)
+        first = sb.hosts["quickbooks"].requests(cdc_path)
+        ingestor.fail_after = None
+        await fetch(activity_run, connector(sb, tokens), ingestor, fast_retry, resume=True)
+        total = sb.hosts["quickbooks"].requests(cdc_path)
+    checked = [p.origin for p in ingestor.pages if p.page_type == "cdc"]
+    assert first == 2 and total - first == 3
+    assert [o for o in checked if "entities=Invoice" in o] == checked[:1]  # stored once
+    assert all(ingestor.cursors.get((Source.QUICKBOOKS, f"checked:{e}")) for e in DELETABLE)
