@@ -85,6 +85,7 @@ class ShopifyConnector:
     def __init__(self, config: ShopifyConfig) -> None:
         self.config = config
         self._next_call = 0.0  # monotonic time before which the bucket is too full
+        self._pacing = asyncio.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ShopifyConnector:
@@ -101,12 +102,13 @@ class ShopifyConnector:
 
     async def page(self, url: str, resource: str) -> Page:
         """One page of `resource` at `url`; `next_cursor` is the `rel="next"` link's URL."""
-        wait = self._next_call - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        page, call_limit = await asyncio.to_thread(self._page, url, resource)
-        self._next_call = time.monotonic() + pause_for(call_limit)
-        return page
+        async with self._pacing:  # one call at a time, so each sees the bucket the last left
+            wait = self._next_call - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            page, call_limit = await asyncio.to_thread(self._page, url, resource)
+            self._next_call = time.monotonic() + pause_for(call_limit)
+            return page
 
     def _page(self, url: str, resource: str) -> tuple[Page, str | None]:
         connection = ShopifyConnection(self.config.site, timeout=TIMEOUT_SECONDS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 
@@ -139,3 +140,15 @@ async def test_a_bad_token_fails_at_once_naming_shopifys_error(fast_retry, activ
             await activity_run(fetch, REQUEST)
     assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
     assert "Invalid API key or access token" in str(failed.value)
+
+
+async def test_concurrent_calls_on_one_connector_take_turns_with_the_bucket(fast_retry):
+    """Two fetches sharing a worker's connector: each call sees the bucket the last one left,
+    so six calls at once into a 36/40 bucket earn no 429."""
+    async with run_sandbox(DATA) as sb:
+        connector = ShopifyConnector.from_settings(sandbox_settings(sb.env()))
+        url = connector.first_page_url("customers", {})
+        fill_bucket(sb, 36)
+        pages = await asyncio.gather(*(connector.page(url, "customers") for _ in range(6)))
+        assert sb.hosts["shopify"].calls.total() == 6
+    assert len({p.body for p in pages}) == 1
