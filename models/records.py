@@ -71,6 +71,10 @@ AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
 
 
 class LineItem(BaseModel):
+    """One line of an order or invoice. `amount` is quantity × unit price before discounts,
+    as QuickBooks' SalesItemLine has it (a discount is its own line there, and an order's
+    `discount_allocations` in Shopify)."""
+
     model_config = ConfigDict(frozen=True)
 
     sku: str | None = None
