@@ -71,10 +71,12 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
                     pages.append(replace(page, data=None))  # held as bytes only
                     run.beat()
             except SyncMutationDuringPagination as error:
+                if restart == MAX_RESTARTS:  # Plaid's own error, as the last word
+                    raise
                 if activity.in_activity():
                     activity.logger.info("Plaid data changed mid-update (%d): %s", restart, error)
             except TransientVendorError as error:
-                if cursor == start:  # the first page, retried in place already
+                if cursor == start or restart == MAX_RESTARTS:  # retried in place, or spent
                     raise
                 wait = self.retry.delay(restart + 1, error.retry_after)
                 if wait > self.retry.longest_wait:
@@ -83,8 +85,4 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
                     activity.logger.info("restarting the Plaid update in %.1fs: %s", wait, error)
                 run.beat()
                 await asyncio.sleep(wait)
-        raise TransientVendorError(
-            "plaid",
-            "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
-            f"the update kept failing during pagination; gave up after {MAX_RESTARTS} restarts",
-        )
+        raise AssertionError("unreachable: the last restart returns or raises")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from activities.plaid import PAGE_TYPE, PlaidActivities
+from activities.plaid import MAX_RESTARTS, PAGE_TYPE, PlaidActivities
 from connectors.plaid import PlaidConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
@@ -142,3 +142,39 @@ async def test_a_failure_after_the_first_page_restarts_the_update_from_its_first
         assert sb.hosts["plaid"].requests("/transactions/sync") == 1 + 1 + 3  # page 2 failed
     assert failed.live_ids() == clean.live_ids() == ALL_IDS
     assert len(failed.pages) == len(clean.pages) == 3  # the first try's page 1 was dropped
+
+
+async def test_an_update_that_keeps_changing_gives_up_with_plaids_own_error(
+    fast_retry, activity_run
+):
+    """Every pass meets a mutation on page 2: after MAX_RESTARTS restarts the fetch fails
+    (retryably) naming Plaid's code, and nothing of the update is stored."""
+    plan = FaultPlan(faults=[Fault(kind="plaid_mutation", server="plaid")])
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, faults=plan) as sb:
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        calls = sb.hosts["plaid"].requests("/transactions/sync")
+    assert calls == 2 * (MAX_RESTARTS + 1)  # each pass: page 1, then page 2 refused
+    assert failed.value.type == "VendorUnavailable"
+    assert "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION" in str(failed.value)
+    assert ingestor.pages == [] and ingestor.cursors == {}
+
+
+async def test_a_rate_limit_that_lasts_fails_with_plaids_code_and_retry_after(
+    fast_retry, activity_run
+):
+    """429 from page 2 on: the update restarts, its first page is retried in place until the
+    tries run out, and the failure keeps Plaid's code and Retry-After for Temporal."""
+    plan = FaultPlan(
+        faults=[Fault(kind="rate_limit", server="plaid", path="/transactions/sync", after=1)]
+    )
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, faults=plan) as sb:
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        calls = sb.hosts["plaid"].requests("/transactions/sync")
+    assert calls == 2 + fast_retry.attempts
+    assert "TRANSACTIONS_SYNC_LIMIT" in str(failed.value)  # Plaid's own code
+    assert failed.value.next_retry_delay is not None  # and its Retry-After
+    assert ingestor.pages == []
