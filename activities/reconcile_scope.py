@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 import engine
 from activities.ingest import PAYOUT_RELATION
@@ -189,10 +190,23 @@ async def input_problems(
         )
         for r in rows
     ]
+    # A page that came unreadable and was then fetched again, readable, is not a problem:
+    # the bad body is kept, and the good one is what the run used.
+    again = aliased(RawPage)
+    fetched_again = (
+        select(again.id)
+        .where(
+            again.batch_id == RawPage.batch_id,
+            again.origin == RawPage.origin,
+            again.parse_error.is_(None),
+            again.id > RawPage.id,
+        )
+        .exists()
+    )
     pages = await session.execute(
         select(RawPage.source, RawPage.origin, RawPage.parse_error)
         .join(Batch, Batch.id == RawPage.batch_id)
-        .where(Batch.run_id == run_id, RawPage.parse_error.is_not(None))
+        .where(Batch.run_id == run_id, RawPage.parse_error.is_not(None), ~fetched_again)
     )
     found += [
         Discrepancy(
