@@ -26,8 +26,11 @@ from ledger.canonical import CanonicalValues, Key, values_of
 from models.errors import InputError
 from models.io import NormalizeResult
 from models.records import Source
-from normalizers import HOME_CURRENCY, RawItem, normalize
-from normalizers.quickbooks import HOME_CURRENCY_KEY
+from normalizers import HOME_CURRENCY, RawItem, load_json, normalize
+from normalizers.quickbooks import PREFERENCES, home_currency
+
+# The home currency QuickBooks records were last read in (a sync cursor of quickbooks).
+READ_IN_KEY = "home_currency_read_in"
 
 CHUNK_PAGES = 40  # about 4,000–10,000 records: few statements, bounded memory
 
@@ -122,8 +125,10 @@ class Normalizer:
         self.progress = progress
         self.by_kind: Counter[str] = Counter()
         self.problems = 0
+        self.home_currency = HOME_CURRENCY
 
     async def run(self) -> NormalizeResult:
+        self.home_currency = await self._home_currency()
         work = await self._next(after=0)
         try:
             while work is not None:
@@ -147,10 +152,25 @@ class Normalizer:
             if not pages:
                 return None
             rows = await raw.records_of_pages(session, [page.id for page in pages])
-            home = await raw.get_cursor(session, Source.QUICKBOOKS.value, HOME_CURRENCY_KEY)
         return asyncio.ensure_future(
-            asyncio.to_thread(normalize_chunk, pages, rows, home or HOME_CURRENCY)
+            asyncio.to_thread(normalize_chunk, pages, rows, self.home_currency)
         )
+
+    async def _home_currency(self) -> str:
+        """The QuickBooks company's home currency, from the newest preferences page in the
+        ledger (a live fetch's or a recorded one); USD until one is known.
+
+        When it differs from the one QuickBooks records were last read in (USD, for a
+        ledger older than this), the pages of their newest versions are read again."""
+        quickbooks = Source.QUICKBOOKS.value
+        async with self.sessions.begin() as session:
+            body = await raw.newest_page(session, quickbooks, PREFERENCES)
+            read_in = await raw.get_cursor(session, quickbooks, READ_IN_KEY) or HOME_CURRENCY
+            home = (home_currency(_parsed(body)) if body else None) or read_in
+            if home != read_in:
+                await raw.normalize_again(session, quickbooks)
+                await raw.save_cursor(session, quickbooks, READ_IN_KEY, home)
+        return home
 
     async def _store(self, chunk: NormalizedChunk) -> bool:
         """Store the chunk unless another normalizer got to any of its pages first."""
@@ -163,3 +183,10 @@ class Normalizer:
         self.problems += len(chunk.problems)
         self.progress(sum(self.by_kind.values()))
         return True
+
+
+def _parsed(body: bytes) -> object:
+    try:
+        return load_json(body, where="QuickBooks preferences")
+    except InputError:
+        return None

@@ -33,11 +33,10 @@ from connectors.quickbooks import (
     NAME_LISTS,
     QuickBooksConnector,
     changed_count,
-    home_currency,
 )
 from models.io import FetchInput, FetchResult
 from models.records import Source
-from normalizers.quickbooks import CHANGES, HOME_CURRENCY_KEY, PREFERENCES
+from normalizers.quickbooks import CHANGES, PREFERENCES, home_currency
 
 # A CDC check starts this long before the previous one's answer, for changes committed late.
 CDC_MARGIN = timedelta(minutes=10)
@@ -93,8 +92,8 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
                 return await run.finished()
 
     async def _home_currency(self, run: FetchRun, connector: QuickBooksConnector) -> None:
-        """Read the company's home currency (amounts without a CurrencyRef are in it) and keep
-        it in the ledger for the normalize step; the preferences page is stored too."""
+        """Store the company's preferences page: the normalize step reads the home currency
+        (of amounts without a CurrencyRef) from the newest one in the ledger."""
         found: list[str | None] = []
         await run.stream(
             PREFERENCES,
@@ -102,16 +101,12 @@ class QuickBooksActivities(VendorFetch[QuickBooksConnector]):
             lambda _cursor: connector.preferences(),
             on_page=lambda page: found.append(home_currency(page.data)),
         )
-        if not found:  # read by an earlier attempt of this fetch
-            return
-        if found[0] is None:
+        if found and found[0] is None:
             run.warn(
                 "home-currency",
                 "QuickBooks preferences name no HomeCurrency: amounts without a CurrencyRef "
-                "are read as the last home currency known (USD if none)",
+                "are read in the last home currency known (USD if none)",
             )
-            return
-        await self.ingestor.save_cursor(Source.QUICKBOOKS, HOME_CURRENCY_KEY, found[0])
 
     async def _first_checks(self) -> None:
         """Before a first sync's queries, mark where its deletion checks begin: nothing

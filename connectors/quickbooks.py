@@ -282,10 +282,3 @@ def _fault(response: httpx.Response) -> tuple[str, str, str]:
     )
     return code, str(fault.get("type") or ""), message or response.text[:200]
 
-
-def home_currency(preferences: dict) -> str | None:
-    """`Preferences.CurrencyPrefs.HomeCurrency` of a parsed preferences answer."""
-    prefs = preferences.get("Preferences", {}).get("CurrencyPrefs") or {}
-    home = prefs.get("HomeCurrency") if isinstance(prefs, dict) else None
-    value = home.get("value") if isinstance(home, dict) else home
-    return value if isinstance(value, str) and value else None

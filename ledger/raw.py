@@ -333,6 +333,38 @@ _NOTE_PROBLEMS = text(
 )
 
 
+async def newest_page(session: AsyncSession, source: str, page_type: str) -> bytes | None:
+    """The body of the newest readable page of a type (a company's preferences, say)."""
+    return await session.scalar(
+        select(RawPage.body)
+        .where(
+            RawPage.source == source,
+            RawPage.page_type == page_type,
+            RawPage.parse_error.is_(None),
+        )
+        .order_by(RawPage.id.desc())
+        .limit(1)
+    )
+
+
+_NORMALIZE_AGAIN = text(
+    """
+    UPDATE raw_pages SET normalized_at = NULL
+    WHERE normalized_at IS NOT NULL AND id IN (
+        SELECT DISTINCT ON (object_type, vendor_id) page_id FROM raw_records
+        WHERE source = :source ORDER BY object_type, vendor_id, version DESC
+    )
+    """
+)
+
+
+async def normalize_again(session: AsyncSession, source: str) -> int:
+    """Mark pending again every page holding the newest version of a `source` record (what
+    they mean has changed); returns how many pages."""
+    result = await session.execute(_NORMALIZE_AGAIN, {"source": source})
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 _LOCK_NORMALIZING = text("SELECT pg_advisory_xact_lock(hashtext('accord.normalize'))")
 _STILL_PENDING = text(
     "SELECT count(*) FROM raw_pages WHERE id = ANY(CAST(:ids AS bigint[])) AND normalized_at IS NULL"

@@ -30,7 +30,6 @@ from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
 
 HOME_CURRENCY = "USD"  # when the company's own is not known
-HOME_CURRENCY_KEY = "home_currency"  # where the fetch keeps the company's (the sync cursors)
 ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
 CHANGES = "cdc"  # a change data capture response: read for its deletions
 PREFERENCES = "Preferences"  # the company's settings (its home currency): no records
@@ -64,6 +63,16 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
         raise InputError(f"expected {page_type} records, got {others[0]}", where=where)
     records = expect_list(response.get(page_type, []), where=where, key=page_type)
     return items_of(records, page_type, "Id", where=where, at=f"QueryResponse/{page_type}")
+
+
+def home_currency(preferences: Any) -> str | None:
+    """`Preferences.CurrencyPrefs.HomeCurrency` of a parsed `GET /preferences` answer."""
+    page = preferences if isinstance(preferences, dict) else {}
+    prefs = page.get(PREFERENCES)
+    currency = prefs.get("CurrencyPrefs") if isinstance(prefs, dict) else None
+    home = currency.get("HomeCurrency") if isinstance(currency, dict) else None
+    value = home.get("value") if isinstance(home, dict) else home
+    return value if isinstance(value, str) and value else None
 
 
 def deletions(page: dict[str, Any], *, where: str) -> list[RawItem]:

@@ -164,3 +164,28 @@ async def test_amounts_without_a_currency_ref_are_in_the_companys_home_currency(
     assert result.warnings == []
     preferences = select(func.count()).where(RawPage.page_type == "Preferences")
     assert await count(sessions, preferences) == 1  # the page it was read from is kept
+
+
+async def test_records_read_before_the_home_currency_was_known_are_read_again_in_it(
+    sessions, fast_retry, activity_run
+):
+    """A ledger whose QuickBooks invoices were read as USD (no preferences yet, as before
+    Accord read them): once the company's CAD is known, their newest versions are read again
+    in it, each becoming one new version, and an unchanged run after that adds nothing."""
+    data = generate(seed=11, month=date(2026, 10, 1), orders=30)
+    for invoice in data.quickbooks["Invoice"]:
+        invoice.pop("CurrencyRef", None)
+    async with run_sandbox(data) as sb:
+        sb.quickbooks.currency_prefs.clear()  # the preferences name no home currency
+        first = await fetch_quickbooks_and_normalize(sessions, sb, fast_retry, activity_run)
+        before = await current_invoices(sessions)
+        sb.quickbooks.currency_prefs["HomeCurrency"] = {"value": "CAD"}
+        await fetch_quickbooks_and_normalize(sessions, sb, fast_retry, activity_run)
+        after = await current_invoices(sessions)
+        await fetch_quickbooks_and_normalize(sessions, sb, fast_retry, activity_run)
+        again = await current_invoices(sessions)
+    assert len(first.warnings) == 1 and "no HomeCurrency" in first.warnings[0]
+    assert {r.currency for r in before.values()} == {"USD"}
+    assert {r.currency for r in after.values()} == {"CAD"} and after.keys() == before.keys()
+    assert all(after[k].version == before[k].version + 1 for k in before)
+    assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in after.items()}
