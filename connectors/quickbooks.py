@@ -281,4 +281,3 @@ def _fault(response: httpx.Response) -> tuple[str, str, str]:
         if part
     )
     return code, str(fault.get("type") or ""), message or response.text[:200]
-
