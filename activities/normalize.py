@@ -164,6 +164,7 @@ class Normalizer:
         ledger older than this), the pages of their newest versions are read again."""
         quickbooks = Source.QUICKBOOKS.value
         async with self.sessions.begin() as session:
+            await raw.lock_normalizing(session)  # not while another stores a chunk
             body = await raw.newest_page(session, quickbooks, PREFERENCES)
             read_in = await raw.get_cursor(session, quickbooks, READ_IN_KEY) or HOME_CURRENCY
             home = (home_currency(_parsed(body)) if body else None) or read_in
@@ -173,9 +174,14 @@ class Normalizer:
         return home
 
     async def _store(self, chunk: NormalizedChunk) -> bool:
-        """Store the chunk unless another normalizer got to any of its pages first."""
+        """Store the chunk unless another normalizer got to any of its pages first, or
+        changed the home currency it was read in (then it is read again, in that one)."""
         async with self.sessions.begin() as session:
             if not await raw.claim_pages(session, chunk.page_ids):
+                return False
+            read_in = await raw.get_cursor(session, Source.QUICKBOOKS.value, READ_IN_KEY)
+            if (read_in or HOME_CURRENCY) != self.home_currency:  # another run changed it
+                self.home_currency = read_in or HOME_CURRENCY
                 return False
             await canonical.apply(session, chunk.upserts, chunk.removals)
             await raw.mark_normalized(session, chunk.page_ids, chunk.problems)

@@ -77,11 +77,11 @@ def values_of(record: CanonicalRecord, raw_id: int | None) -> CanonicalValues:
 # cannot flatten into a join that sorts the whole table once per chunk).
 _CURRENT = text(
     """
-    SELECT i.n, c.id, c.version, c.content_hash, c.removed
+    SELECT i.n, c.id, c.version, c.content_hash, c.removed, c.raw_record_id
     FROM unnest(CAST(:sources AS text[]), CAST(:object_types AS text[]),
                 CAST(:vendor_ids AS text[])) WITH ORDINALITY AS i(source, object_type, vendor_id, n)
     CROSS JOIN LATERAL (
-        SELECT id, version, content_hash, removed FROM canonical_records c
+        SELECT id, version, content_hash, removed, raw_record_id FROM canonical_records c
         WHERE c.is_current AND c.source = i.source AND c.object_type = i.object_type
           AND c.vendor_id = i.vendor_id
         LIMIT 1
@@ -130,6 +130,7 @@ class _Current:
     version: int
     content_hash: str
     removed: bool
+    raw_id: int | None  # the raw version it was read from
 
 
 async def _current(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, _Current]:
@@ -143,7 +144,10 @@ async def _current(session: AsyncSession, keys: Sequence[Key]) -> dict[Key, _Cur
             "vendor_ids": [k[2] for k in keys],
         },
     )
-    return {keys[r.n - 1]: _Current(r.id, r.version, r.content_hash, r.removed) for r in rows}
+    return {
+        keys[r.n - 1]: _Current(r.id, r.version, r.content_hash, r.removed, r.raw_record_id)
+        for r in rows
+    }
 
 
 async def apply(
@@ -154,13 +158,21 @@ async def apply(
     """Store each upsert as the new current version unless it equals the current one, and
     each removal (key, raw id) as a tombstone; the last word about a key wins.
 
+    Raw versions are stored in the order they arrived, so the last word is the one read from
+    the newest raw version (ties, and changes without one, keep the order given). A change
+    read from an older raw version than the current one's is stale (pages read again) and
+    is skipped: it never puts an older version, or a removed record, back.
+
     A handful of statements whatever the count. Returns how many versions were written.
     """
-    latest: dict[Key, CanonicalValues | _Removal] = {}
-    for values in upserts:
-        latest[values.key] = values
-    for key, raw_id in removals:
-        latest[key] = _Removal(raw_id)
+    given: list[tuple[int, Key, CanonicalValues | _Removal]] = [
+        (v.raw_record_id if v.raw_record_id is not None else -1, v.key, v) for v in upserts
+    ]
+    given += [
+        (raw_id if raw_id is not None else -1, key, _Removal(raw_id)) for key, raw_id in removals
+    ]
+    given.sort(key=lambda change: change[0])  # stable: equal raw ids keep their order
+    latest: dict[Key, CanonicalValues | _Removal] = {key: change for _, key, change in given}
     keys = list(latest)
     current = await _current(session, keys)
     new_rows: list[tuple[CanonicalValues, int]] = []
@@ -168,6 +180,8 @@ async def apply(
     tombstones: list[tuple[int, int | None]] = []
     for key in keys:
         change, existing = latest[key], current.get(key)
+        if existing is not None and _stale(change, existing):
+            continue
         if isinstance(change, _Removal):
             if existing is not None and not existing.removed:
                 retired.append(existing.id)
@@ -187,6 +201,11 @@ async def apply(
             {"ids": [t[0] for t in tombstones], "raw_ids": [t[1] for t in tombstones]},
         )
     return len(new_rows) + len(tombstones)
+
+
+def _stale(change: CanonicalValues | _Removal, existing: _Current) -> bool:
+    raw_id = change.raw_id if isinstance(change, _Removal) else change.raw_record_id
+    return raw_id is not None and existing.raw_id is not None and raw_id < existing.raw_id
 
 
 def _insert_params(rows: Sequence[tuple[CanonicalValues, int]]) -> dict[str, list]:

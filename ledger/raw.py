@@ -331,6 +331,14 @@ _NOTE_PROBLEMS = text(
     WHERE r.id = p.id
     """
 )
+# A page read again (in another home currency, say) may now read cleanly.
+_CLEAR_PROBLEMS = text(
+    """
+    UPDATE raw_records SET problem = NULL
+    WHERE page_id = ANY(CAST(:pages AS bigint[])) AND problem IS NOT NULL
+      AND id <> ALL(CAST(:ids AS bigint[]))
+    """
+)
 
 
 async def newest_page(session: AsyncSession, source: str, page_type: str) -> bytes | None:
@@ -371,11 +379,16 @@ _STILL_PENDING = text(
 )
 
 
+async def lock_normalizing(session: AsyncSession) -> None:
+    """Wait for any other normalizer's transaction; held until the commit."""
+    await session.execute(_LOCK_NORMALIZING)
+
+
 async def claim_pages(session: AsyncSession, page_ids: Sequence[int]) -> bool:
     """Whether this transaction may store the pages' canonical versions: it waits for any
     other normalizer's transaction, then checks that none of the pages was normalized
     meanwhile (storing them again could put an older version back over a newer one)."""
-    await session.execute(_LOCK_NORMALIZING)  # held until the commit
+    await lock_normalizing(session)
     pending = await session.scalar(_STILL_PENDING, {"ids": list(page_ids)})
     return pending == len(page_ids)
 
@@ -383,7 +396,10 @@ async def claim_pages(session: AsyncSession, page_ids: Sequence[int]) -> bool:
 async def mark_normalized(
     session: AsyncSession, page_ids: Sequence[int], problems: dict[int, str]
 ) -> None:
-    """The pages are normalized; each record that could not be read keeps its problem."""
+    """The pages are normalized; each record that could not be read keeps its problem, and
+    a record read cleanly this time loses the one it had."""
+    if page_ids:
+        await session.execute(_CLEAR_PROBLEMS, {"pages": list(page_ids), "ids": list(problems)})
     if problems:
         await session.execute(
             _NOTE_PROBLEMS, {"ids": list(problems), "problems": list(problems.values())}

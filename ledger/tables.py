@@ -78,6 +78,7 @@ class RawPage(Base):
     __table_args__ = (
         UniqueConstraint("batch_id", "origin", "sha256"),
         Index("ix_raw_pages_unnormalized", "id", postgresql_where=text("normalized_at IS NULL")),
+        Index("ix_raw_pages_type", "source", "page_type", "id"),  # the newest of a type
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

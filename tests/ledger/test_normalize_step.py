@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from activities.normalize import Normalizer
+from activities.normalize import READ_IN_KEY, Normalizer
 from ledger import raw
 from ledger.raw import claim_pages
 from ledger.tables import CanonicalRow, RawPage, RawRecord
@@ -156,3 +156,20 @@ async def test_two_normalizers_at_once_store_each_page_once_in_order(sessions, m
     async with sessions() as s:
         versions = select(CanonicalRow.vendor_id, func.count()).group_by(CanonicalRow.vendor_id)
         assert {v: n for v, n in await s.execute(versions) if n > 1} == {"1": 2, "2": 2}
+
+
+async def test_a_chunk_read_in_a_home_currency_another_run_replaced_is_read_again(sessions):
+    """Another normalize step learnt the company's currency and reset the pages meanwhile:
+    this one's chunk, read in the old currency, is not stored; it reads again in the new."""
+    await _store(sessions, [_page(added=[_txn("a", "-10.00")])])
+    normalizer = Normalizer(sessions, lambda n: None)
+    assert normalizer.home_currency == "USD"
+    work = await normalizer._next(after=0)
+    assert work is not None
+    chunk = await work
+    async with sessions.begin() as s:
+        await raw.save_cursor(s, "quickbooks", READ_IN_KEY, "CAD")
+    assert not await normalizer._store(chunk)
+    assert normalizer.home_currency == "CAD"
+    assert (await normalizer.run()).records == 1  # then read again, and stored once
+    assert await _current(sessions) == {"a": ("10.000000", False)}

@@ -182,3 +182,28 @@ async def _save_in(session, batch_id: int, body: bytes, items: list[Item]):
     return await raw.save_raw_records(
         session, source="shopify", batch_id=batch_id, page_id=page, items=items
     )
+
+
+async def test_a_change_read_from_an_older_raw_version_never_replaces_a_newer_one(sessions):
+    """Pages read again (the home currency became known, say) bring older raw versions of
+    records whose newest is elsewhere: they are stale, so no older content, and no removed
+    record, comes back; and within one call the newest raw version is the last word."""
+    batch = await _batch(sessions)
+    for total in ("59.89", "60.89"):
+        body = f'{{"orders": [{{"id": 1, "total_price": "{total}"}}]}}'.encode()
+        await _ingest(sessions, batch, body, [Item("order", "450789469", {"t": total})])
+    async with sessions() as s:
+        older, newer = (await s.execute(select(RawRecord.id).order_by(RawRecord.id))).scalars()
+    since = datetime(2026, 10, 1).date()
+    async with sessions.begin() as s:  # given out of order: the newest raw version wins
+        changes = [canonical.values_of(_order("60.89"), newer)]
+        changes.append(canonical.values_of(_order("59.89"), older))
+        assert await canonical.apply(s, changes) == 1
+    async with sessions.begin() as s:
+        assert await canonical.apply(s, [canonical.values_of(_order("59.89"), older)]) == 0
+        key = ("shopify", "order", "450789469")
+        assert await canonical.apply(s, [], [(key, older)]) == 0  # a stale removal too
+    async with sessions() as s:
+        current = await canonical.load_current(s, since=since)
+        assert [r.amount for r in current] == [Decimal("60.89")]
+        assert await s.scalar(select(func.count()).select_from(CanonicalRow)) == 1
