@@ -58,9 +58,20 @@ class Services:
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing listens on right now (for tests and parallel servers)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1, host)[0]
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """`count` different ports nothing listens on right now: all are held while choosing,
+    so two calls in a row cannot hand out the same one (one server's two ports, say)."""
+    sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind((host, 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -128,10 +139,14 @@ class TemporalDevServer:
         return f"http://localhost:{self.ui_port}"
 
     def command(self) -> list[str]:
+        # Left to itself the CLI picks its HTTP and metrics ports at random among the free
+        # ones, and may pick the very port it is about to serve gRPC or the UI on.
+        http, metrics = [p for p in free_ports(4) if p not in (self.port, self.ui_port)][:2]
         return [
             str(find_binary("temporal")),
             *("server", "start-dev", "--db-filename", str(self.db_file)),
             *("--ip", "127.0.0.1", "--port", str(self.port), "--ui-port", str(self.ui_port)),
+            *("--http-port", str(http), "--metrics-port", str(metrics)),
             *("--namespace", self.namespace, "--log-level", "warn"),
             *cli_flags(),
         ]

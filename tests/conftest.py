@@ -32,7 +32,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from temporalio.testing import WorkflowEnvironment  # noqa: E402
 
 from ledger import make_engine, migrate, session_factory  # noqa: E402
-from runtime.embedded import EmbeddedPostgres, find_binary, free_port  # noqa: E402
+from runtime.embedded import EmbeddedPostgres, find_binary, free_port, free_ports  # noqa: E402
 from runtime.search_attributes import ALL_KEYS, register_search_attributes  # noqa: E402
 from runtime.settings import Settings  # noqa: E402
 
@@ -71,6 +71,7 @@ def temporal_port() -> int:
 
 @pytest.fixture(scope="session")
 async def temporal_env(temporal_port: int) -> AsyncIterator[WorkflowEnvironment]:
+    http, metrics = [p for p in free_ports(3) if p != temporal_port][:2]
     env = await WorkflowEnvironment.start_local(
         namespace="default",
         ip="127.0.0.1",
@@ -79,7 +80,7 @@ async def temporal_env(temporal_port: int) -> AsyncIterator[WorkflowEnvironment]
         search_attributes=ALL_KEYS,
         dev_server_existing_path=str(find_binary("temporal")),
         dev_server_log_level="error",
-        dev_server_extra_args=["--http-port", str(free_port()), "--metrics-port", str(free_port())],
+        dev_server_extra_args=["--http-port", str(http), "--metrics-port", str(metrics)],
     )
     try:
         await register_search_attributes(env.client, "default")  # a no-op, proves idempotence

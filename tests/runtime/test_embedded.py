@@ -17,19 +17,26 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from ledger import make_engine
 from runtime.client import connect_temporal
-from runtime.embedded import EmbeddedServerError, TemporalDevServer, embedded_services, free_port
+from runtime.embedded import (
+    EmbeddedServerError,
+    TemporalDevServer,
+    embedded_services,
+    free_port,
+    free_ports,
+)
 from runtime.search_attributes import ALL_KEYS
 from runtime.settings import Settings
 
 
 def embedded_settings(data_dir: Path) -> Settings:
+    temporal, ui = free_ports(2)  # two different ports
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=data_dir,
         temporal_address=None,
         database_url=None,
-        embedded_temporal_port=free_port(),
-        embedded_temporal_ui_port=free_port(),
+        embedded_temporal_port=temporal,
+        embedded_temporal_ui_port=ui,
     )
 
 
