@@ -114,16 +114,21 @@ class FetchRun:
             try:
                 return await call()
             except TransientVendorError as error:
-                wait = self.retry.delay(attempt, error.retry_after)
                 if not error.retry_in_place or attempt == self.retry.attempts:
                     raise
-                if wait > self.retry.longest_wait:
-                    raise
-                if activity.in_activity():
-                    activity.logger.info("retrying in %.1fs after %s", wait, error)
-                self.beat()
-                await asyncio.sleep(wait)
+                await self.back_off(attempt, error, "retrying")
         raise AssertionError("unreachable")
+
+    async def back_off(self, attempt: int, error: TransientVendorError, doing: str) -> None:
+        """Wait before try `attempt + 1` after `error`, heartbeating; re-raise it instead
+        when the wait is longer than a worker slot should be held (Temporal waits then)."""
+        wait = self.retry.delay(attempt, error.retry_after)
+        if wait > self.retry.longest_wait:
+            raise error
+        if activity.in_activity():
+            activity.logger.info("%s in %.1fs after %s", doing, wait, error)
+        self.beat()
+        await asyncio.sleep(wait)
 
     async def store(self, page_type: str, page: Page) -> None:
         await self.sink.add(page_type, page.origin, page.body)

@@ -166,7 +166,7 @@ class Normalizer:
         async with self.sessions.begin() as session:
             await raw.lock_normalizing(session)  # not while another stores a chunk
             body = await raw.newest_page(session, quickbooks, PREFERENCES)
-            read_in = await raw.get_cursor(session, quickbooks, READ_IN_KEY) or HOME_CURRENCY
+            read_in = await _read_in(session)
             home = (home_currency(_parsed(body)) if body else None) or read_in
             if home != read_in:
                 await raw.normalize_again(session, quickbooks)
@@ -179,9 +179,9 @@ class Normalizer:
         async with self.sessions.begin() as session:
             if not await raw.claim_pages(session, chunk.page_ids):
                 return False
-            read_in = await raw.get_cursor(session, Source.QUICKBOOKS.value, READ_IN_KEY)
-            if (read_in or HOME_CURRENCY) != self.home_currency:  # another run changed it
-                self.home_currency = read_in or HOME_CURRENCY
+            read_in = await _read_in(session)
+            if read_in != self.home_currency:  # another run changed it
+                self.home_currency = read_in
                 return False
             await canonical.apply(session, chunk.upserts, chunk.removals)
             await raw.mark_normalized(session, chunk.page_ids, chunk.problems)
@@ -189,6 +189,12 @@ class Normalizer:
         self.problems += len(chunk.problems)
         self.progress(sum(self.by_kind.values()))
         return True
+
+
+async def _read_in(session: AsyncSession) -> str:
+    """The home currency QuickBooks records were last read in (USD before any was known)."""
+    read_in = await raw.get_cursor(session, Source.QUICKBOOKS.value, READ_IN_KEY)
+    return read_in or HOME_CURRENCY
 
 
 def _parsed(body: bytes) -> object:

@@ -12,7 +12,6 @@ and the pending id in `removed`, so it is counted once.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from functools import partial
 
@@ -78,11 +77,5 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
             except TransientVendorError as error:
                 if cursor == start or restart == MAX_RESTARTS:  # retried in place, or spent
                     raise
-                wait = self.retry.delay(restart + 1, error.retry_after)
-                if wait > self.retry.longest_wait:
-                    raise
-                if activity.in_activity():
-                    activity.logger.info("restarting the Plaid update in %.1fs: %s", wait, error)
-                run.beat()
-                await asyncio.sleep(wait)
+                await run.back_off(restart + 1, error, "restarting the Plaid update")
         raise AssertionError("unreachable: the last restart returns or raises")

@@ -157,7 +157,10 @@ async def save_raw_records(
     page_id: int,
     items: Sequence[RawItemLike],
 ) -> SaveCounts:
-    """Idempotent upsert: an unchanged record is skipped, a changed one becomes a new version."""
+    """Idempotent upsert: an unchanged record is skipped, a changed one becomes a new version.
+
+    Call it in the transaction that saved the page (`save_page`): that holds the source's
+    lock, so the version numbers read here cannot be taken meanwhile."""
     if not items:
         return SaveCounts()
     newest: dict[tuple[str, str], RawItemLike] = {}
@@ -171,7 +174,6 @@ async def save_raw_records(
         ops.append(item.op)
         paths.append(item.path)
         hashes.append(content_hash(item.payload, item.op))
-    await lock_source(session, source)  # already held if this transaction saved the page
     saved = await session.scalar(
         _SAVE_VERSIONS,
         {
@@ -398,13 +400,12 @@ async def mark_normalized(
 ) -> None:
     """The pages are normalized; each record that could not be read keeps its problem, and
     a record read cleanly this time loses the one it had."""
-    if page_ids:
-        await session.execute(_CLEAR_PROBLEMS, {"pages": list(page_ids), "ids": list(problems)})
     if problems:
         await session.execute(
             _NOTE_PROBLEMS, {"ids": list(problems), "problems": list(problems.values())}
         )
     if page_ids:
+        await session.execute(_CLEAR_PROBLEMS, {"pages": list(page_ids), "ids": list(problems)})
         await session.execute(
             update(RawPage).where(RawPage.id.in_(page_ids)).values(normalized_at=datetime.now(UTC))
         )
