@@ -40,6 +40,7 @@ class PageSink(Protocol):
     @property
     def buffered(self) -> int: ...
     async def add(self, page_type: str, origin: str, body: bytes) -> None: ...
+    async def keep(self, page_type: str, origin: str, body: bytes, problem: str) -> None: ...
     async def flush(self) -> None: ...
     def result(self) -> FetchResult: ...
 
@@ -148,8 +149,7 @@ class FetchRun:
             try:
                 page = await self.fetch(partial(fetch_page, cursor))
             except MalformedPage as error:  # its tries ran out: keep what was received
-                await self.sink.add(page_type, error.origin, error.body)
-                await self.flush()
+                await self.keep(page_type, error)
                 raise
             await self.store(page_type, page)
             if on_page:
@@ -161,6 +161,12 @@ class FetchRun:
                 return
             self._commit_if_flushed()
             self.beat()
+
+    async def keep(self, page_type: str, malformed: MalformedPage) -> None:
+        """Store, and commit, the body of a page that stayed malformed, with why: nothing
+        received is lost, and the run names the page it could not read."""
+        await self.sink.keep(page_type, malformed.origin, malformed.body, str(malformed))
+        await self.flush()
 
     async def flush(self) -> None:
         """Commit what the sink holds; the heartbeat may then name everything so far."""

@@ -71,10 +71,18 @@ class PageSink:
     async def add(self, page_type: str, origin: str, body: bytes) -> None:
         """Take one page; it is committed with the next `flush` (at once when one is due)."""
         items, error = self._split(page_type, origin, body)
+        await self._take(_Received(page_type, origin, body, items, error))
+
+    async def keep(self, page_type: str, origin: str, body: bytes, problem: str) -> None:
+        """Take a page its connector refused (`problem` says why) as received, without
+        reading records out of it: stored with its problem, committed with the next flush."""
+        await self._take(_Received(page_type, origin, body, [], problem))
+
+    async def _take(self, page: _Received) -> None:
         if not self._buffer:
             self._since = time.monotonic()
-        self._buffer.append(_Received(page_type, origin, body, items, error))
-        self._held_records += len(items) + 1
+        self._buffer.append(page)
+        self._held_records += len(page.items) + 1
         if (
             self._held_records >= self.flush_records
             or time.monotonic() - self._since >= self.flush_seconds
@@ -91,12 +99,15 @@ class PageSink:
             for page in received:
                 counts.append(await self._save(session, page))
         self.pages += len(received)
-        self.records += sum(c.records for c in counts)
-        self.new_versions += sum(c.new_versions for c in counts)
-        self.problems += sum(page.error is not None for page in received)
+        self.records += sum(c.records for c, _ in counts)
+        self.new_versions += sum(c.new_versions for c, _ in counts)
+        # an unreadable page is one problem, however many attempts of a fetch received it
+        self.problems += sum(
+            page.error is not None and new for page, (_, new) in zip(received, counts, strict=True)
+        )
 
-    async def _save(self, session: AsyncSession, page: _Received) -> raw.SaveCounts:
-        page_id = await raw.save_page(
+    async def _save(self, session: AsyncSession, page: _Received) -> tuple[raw.SaveCounts, bool]:
+        saved = await raw.save_page(
             session,
             batch_id=self.batch_id,
             source=self.source.value,
@@ -109,7 +120,7 @@ class PageSink:
             session,
             source=self.source.value,
             batch_id=self.batch_id,
-            page_id=page_id,
+            page_id=saved.id,
             items=page.items,
         )
         if payout := PAYOUT_PAGE.match(page.page_type):
@@ -120,7 +131,7 @@ class PageSink:
                 from_id=payout["payout"],
                 to_ids=[i.vendor_id for i in page.items],
             )
-        return counts
+        return counts, saved.new
 
     def _split(self, page_type: str, origin: str, body: bytes) -> tuple[list[RawItem], str | None]:
         try:

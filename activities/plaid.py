@@ -5,7 +5,8 @@ Plaid's rules, followed exactly: an *update* is the run of pages from one cursor
 whole update has arrived; the item's cursor is saved only after those pages are committed. If
 a call after the update's first page fails (`TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`, or
 any transient failure), the partial pages are discarded and the update restarts from the
-cursor it began with. Added, modified and removed records all land as raw records (removed
+cursor it began with. A page that stays malformed is kept as received, with its problem, and
+none of the records of its update are. Added, modified and removed records all land as raw records (removed
 ones with op `remove`); a pending transaction that posts arrives as the posted one in `added`
 and the pending id in `removed`, so it is counted once.
 """
@@ -18,7 +19,7 @@ from functools import partial
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
-from connectors.errors import TransientVendorError
+from connectors.errors import MalformedPage, TransientVendorError
 from connectors.pages import Page
 from connectors.plaid import PlaidConnector, SyncMutationDuringPagination
 from models.io import FetchInput, FetchResult
@@ -44,7 +45,11 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
     async def _catch_up(self, run: FetchRun, connector: PlaidConnector) -> None:
         key = connector.config.item_key
         start = await self.ingestor.get_cursor(Source.PLAID, key)
-        pages, cursor = await self._update(run, connector, start)
+        try:
+            pages, cursor = await self._update(run, connector, start)
+        except MalformedPage as error:  # kept as received, but none of the update's records
+            await run.keep(PAGE_TYPE, error)
+            raise
         for page in pages:
             await run.store(PAGE_TYPE, page)
         await run.flush()  # the update's records are committed before its cursor is

@@ -81,6 +81,11 @@ class NormalizingSink:
         self.records += len(items)
         self.bytes += len(body)
 
+    async def keep(self, page_type: str, origin: str, body: bytes, problem: str) -> None:
+        self.pages += 1
+        self.problems += 1
+        self.bytes += len(body)
+
     buffered = 0
 
     async def flush(self) -> None:
@@ -146,6 +151,9 @@ class TimedSink:
             await self.sink.add(page_type, origin, body)
         finally:
             self.clock[self.source] += time.perf_counter() - started
+
+    async def keep(self, page_type: str, origin: str, body: bytes, problem: str) -> None:
+        await self.sink.keep(page_type, origin, body, problem)
 
     @property
     def buffered(self) -> int:

@@ -30,6 +30,12 @@ class RawItemLike(Protocol):
 
 
 @dataclass(frozen=True)
+class SavedPage:
+    id: int
+    new: bool  # False: the batch already held these very bytes from this origin
+
+
+@dataclass(frozen=True)
 class SaveCounts:
     records: int = 0
     new_versions: int = 0
@@ -89,7 +95,7 @@ async def save_page(
     origin: str,
     body: bytes,
     parse_error: str | None = None,
-) -> int:
+) -> SavedPage:
     """Store a page body byte for byte; the same page fetched again in a batch is kept once."""
     await lock_source(session, source)
     sha = hashlib.sha256(body).hexdigest()
@@ -108,15 +114,12 @@ async def save_page(
         .returning(RawPage.id)
     )
     page_id = (await session.execute(stmt)).scalar_one_or_none()
-    if page_id is None:
-        page_id = (
-            await session.execute(
-                select(RawPage.id).where(
-                    RawPage.batch_id == batch_id, RawPage.origin == origin, RawPage.sha256 == sha
-                )
-            )
-        ).scalar_one()
-    return page_id
+    if page_id is not None:
+        return SavedPage(page_id, new=True)
+    kept = select(RawPage.id).where(
+        RawPage.batch_id == batch_id, RawPage.origin == origin, RawPage.sha256 == sha
+    )
+    return SavedPage((await session.execute(kept)).scalar_one(), new=False)
 
 
 # New versions of a page's records in one statement: each record is compared with the newest

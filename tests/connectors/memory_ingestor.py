@@ -20,6 +20,7 @@ class StoredPage:
     page_type: str
     origin: str
     body: bytes
+    problem: str | None = None  # why its connector refused it (kept as received)
 
     @property
     def json(self) -> dict:
@@ -34,6 +35,8 @@ def page_records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
 def typed_records(source: Source, page: StoredPage) -> list[tuple[str, str, str]]:
     """(op, id, page type) of each record on a page; a QuickBooks CDC page's deletions carry
     their entity's page type. An unreadable page (kept as received) has none."""
+    if page.problem is not None:
+        return []
     try:
         data = page.json
     except ValueError:
@@ -79,6 +82,9 @@ class MemorySink:
         if self.fail_after is not None and len(self.pages) >= self.fail_after:
             raise RuntimeError("worker lost (test)")
         self.pages.append(StoredPage(page_type, origin, body))
+
+    async def keep(self, page_type: str, origin: str, body: bytes, problem: str) -> None:
+        self.pages.append(StoredPage(page_type, origin, body, problem))
 
     async def flush(self) -> None:
         return None

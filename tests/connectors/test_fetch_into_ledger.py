@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import func, select
+from temporalio.exceptions import ApplicationError
 
 from activities.ingest import Ingestor
 from activities.normalize import Normalizer
@@ -20,6 +22,7 @@ from ledger import results as ledger_results
 from ledger.tables import CanonicalRow, RawPage, RawRecord, RecordLink
 from models.io import FetchResult, StartRunInput, Window
 from models.records import Source
+from sandbox.faults import Fault, FaultPlan
 from sandbox.generator import generate
 from sandbox.servers import run_sandbox
 
@@ -189,3 +192,46 @@ async def test_records_read_before_the_home_currency_was_known_are_read_again_in
     assert {r.currency for r in after.values()} == {"CAD"} and after.keys() == before.keys()
     assert all(after[k].version == before[k].version + 1 for k in before)
     assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in after.items()}
+
+
+async def test_a_malformed_plaid_page_is_stored_once_as_one_problem_and_no_records(
+    sessions, fast_retry, activity_run
+):
+    """Two attempts of one fetch each end on the same page cut short: the ledger holds it
+    once, with the connector's reason, and none of the update's records or its cursor; the
+    attempt that then succeeds stores the whole update."""
+    ingestor = Ingestor(sessions)
+    plan = FaultPlan(
+        faults=[Fault(kind="malformed", server="plaid", path="/transactions/sync", after=1)]
+    )
+    request = fetch_input(Source.PLAID, await new_run(sessions))
+    async with run_sandbox(PLAID, faults=plan) as sb:
+        connector = PlaidConnector.from_settings(sandbox_settings(sb.env()))
+        fetch = PlaidActivities(connector, ingestor, fast_retry).fetch
+        for _ in range(2):
+            with pytest.raises(ApplicationError, match="MALFORMED_BODY"):
+                await activity_run(fetch, request)
+        kept = select(RawPage.parse_error).where(RawPage.source == "plaid")
+        async with sessions() as session:
+            problems = list((await session.execute(kept)).scalars())
+        assert len(problems) == 1 and "MALFORMED_BODY" in problems[0]
+        assert await count(sessions, select(func.count()).select_from(RawRecord)) == 0
+        assert await ingestor.get_cursor(Source.PLAID, connector.config.item_key) is None
+        sb.faults.plan.faults.clear()
+        done = await activity_run(fetch, request)
+    assert done.records == done.new_versions == len(PLAID.plaid_transactions)
+    assert done.problems == 0  # this attempt read every page it got
+
+
+async def test_the_same_unreadable_page_is_one_problem_however_often_it_comes(sessions):
+    """A fetch's attempts each store the same refused page: the batch counts one problem."""
+    ingestor = Ingestor(sessions)
+    run_id = await new_run(sessions)
+    counted = []
+    for _ in range(3):
+        async with ingestor.batch(run_id, Source.STRIPE) as sink:
+            await sink.keep("charges", "GET /v1/charges", b'{"data": [', "stripe: cut short")
+            await sink.add("charges", "GET /v1/charges?starting_after=ch_1", b"{")
+        counted.append(sink.result().problems)
+    assert counted == [2, 0, 0]
+    assert await count(sessions, select(func.count()).select_from(RawPage)) == 2

@@ -178,3 +178,27 @@ async def test_a_rate_limit_that_lasts_fails_with_plaids_code_and_retry_after(
     assert "TRANSACTIONS_SYNC_LIMIT" in str(failed.value)  # Plaid's own code
     assert failed.value.next_retry_delay is not None  # and its Retry-After
     assert ingestor.pages == []
+
+
+async def test_a_page_that_stays_malformed_is_kept_and_none_of_its_update_is(
+    fast_retry, activity_run
+):
+    """Every answer after the first comes cut short: page 2 restarts the update, whose first
+    page is then tried in place until the tries run out. The fetch fails naming the request,
+    the last body received is kept with its problem, and no page of the update (nor its
+    cursor) is stored, so the next fetch brings the whole update again."""
+    plan = FaultPlan(
+        faults=[Fault(kind="malformed", server="plaid", path="/transactions/sync", after=1)]
+    )
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, faults=plan) as sb:
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        calls = sb.hosts["plaid"].requests("/transactions/sync")
+    assert calls == 2 + fast_retry.attempts
+    assert failed.value.type == "VendorUnavailable" and "MALFORMED_BODY" in str(failed.value)
+    [kept] = ingestor.pages
+    assert kept.body == b'{"data": [{"id": "trunc' and kept.page_type == PAGE_TYPE
+    assert kept.problem is not None and kept.origin in kept.problem
+    assert kept.origin in str(failed.value) and "cursor=" in kept.origin
+    assert ingestor.live_ids() == set() and ingestor.cursors == {}
