@@ -20,7 +20,7 @@ from shopify.base import ShopifyConnection
 
 from activities.writeback_quickbooks import Pushed
 from connectors.errors import TransientVendorError
-from connectors.shopify import ShopifyConfig, shopify_error
+from connectors.shopify import ShopifyConfig, bucket_for, call_limit, shopify_error
 from models.approvals import ApplyStatus
 
 METAFIELD_NAMESPACE = "accord"
@@ -36,8 +36,13 @@ class ShopifyWriter:
     def __init__(self, config: ShopifyConfig) -> None:
         self.config = config
         self.base = urlsplit(config.site).path
+        self.bucket = bucket_for(config.site)  # shared with fetches of the same shop
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
+        """One Admin API call in the shop's turn (paced by its call limit)."""
+        return self.bucket.call(lambda: self._send(method, path, body))
+
+    def _send(self, method: str, path: str, body: dict | None) -> tuple[dict[str, Any], str | None]:
         connection = ShopifyConnection(self.config.site, timeout=60)
         headers = {"X-Shopify-Access-Token": self.config.access_token}
         url = f"{self.base}/{path}"
@@ -54,7 +59,8 @@ class ShopifyWriter:
             raise TransientVendorError(
                 "shopify", "connection", f"{method} {url}: {error!r}"
             ) from error
-        return json.loads(response.body, parse_float=Decimal)
+        answer = json.loads(response.body, parse_float=Decimal)
+        return answer, call_limit(response.headers)
 
     def apply(self, order_id: str, field: str, value: str, marker: dict) -> Pushed:
         if field not in FIELDS:

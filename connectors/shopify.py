@@ -10,6 +10,8 @@ Requests are paced by Shopify's leaky bucket: every answer says how full it is
 (`X-Shopify-Shop-Api-Call-Limit: 38/40`); the bucket leaks 2 calls a second per 40 of size
 (standard 40 and 2/s, Plus 80 and 4/s), and the next request waits once the bucket is nearly
 full instead of earning a 429. A 429 that comes anyway is retried after its `Retry-After`.
+The bucket is the shop's, not a connector's: every fetch and write-back of one shop in this
+process takes its turn through one `CallBucket`, so each call sees what the last one left.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import asyncio
 import http.client
 import json
 import re
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import pyactiveresource.connection as arc
@@ -81,11 +85,51 @@ def pause_for(call_limit: str | None) -> float:
     return max(0, used + 1 - (size - HEADROOM)) / leak_per_second
 
 
+Answer = TypeVar("Answer")
+
+
+class CallBucket:
+    """One shop's leaky bucket as this process sees it. Calls take turns (a thread lock: the
+    fetch's calls and write-back's run in threads), each waiting first for the pause the last
+    answer's call limit asked for, or the `Retry-After` of the last 429."""
+
+    def __init__(self) -> None:
+        self._turn = threading.Lock()
+        self._next_call = 0.0  # monotonic time before which the bucket is too full
+
+    def call(self, request: Callable[[], tuple[Answer, str | None]]) -> Answer:
+        """`request()` → (answer, its `X-Shopify-Shop-Api-Call-Limit`), in its turn."""
+        with self._turn:
+            wait = self._next_call - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                answer, limit = request()
+            except TransientVendorError as error:
+                if error.retry_after:  # everyone in this process waits it out, not just us
+                    self._next_call = time.monotonic() + error.retry_after
+                raise
+            self._next_call = time.monotonic() + pause_for(limit)
+            return answer
+
+
+_BUCKETS: dict[str, CallBucket] = {}
+_BUCKETS_MADE = threading.Lock()
+
+
+def bucket_for(site: str) -> CallBucket:
+    """The bucket of the shop at `site` (by scheme and host: API versions share it)."""
+    parts = urlsplit(site)
+    shop = f"{parts.scheme}://{parts.netloc}".lower()
+    with _BUCKETS_MADE:
+        return _BUCKETS.setdefault(shop, CallBucket())
+
+
 class ShopifyConnector:
     def __init__(self, config: ShopifyConfig) -> None:
         self.config = config
-        self._next_call = 0.0  # monotonic time before which the bucket is too full
-        self._pacing = asyncio.Lock()
+        self.bucket = bucket_for(config.site)
+        self._turn = asyncio.Lock()  # this connector's calls queue here, not in threads
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ShopifyConnector:
@@ -102,13 +146,8 @@ class ShopifyConnector:
 
     async def page(self, url: str, resource: str) -> Page:
         """One page of `resource` at `url`; `next_cursor` is the `rel="next"` link's URL."""
-        async with self._pacing:  # one call at a time, so each sees the bucket the last left
-            wait = self._next_call - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            page, call_limit = await asyncio.to_thread(self._page, url, resource)
-            self._next_call = time.monotonic() + pause_for(call_limit)
-            return page
+        async with self._turn:
+            return await asyncio.to_thread(self.bucket.call, lambda: self._page(url, resource))
 
     def _page(self, url: str, resource: str) -> tuple[Page, str | None]:
         connection = ShopifyConnection(self.config.site, timeout=TIMEOUT_SECONDS)
@@ -122,12 +161,17 @@ class ShopifyConnector:
         data = load_page(VENDOR, response.body, origin, resource, list)
         links = next_link(_header(response.headers, "Link"))
         page = Page(body=response.body, origin=origin, data=data, next_cursor=links)
-        return page, _header(response.headers, "X-Shopify-Shop-Api-Call-Limit")
+        return page, call_limit(response.headers)
 
 
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def call_limit(headers: dict[str, str]) -> str | None:
+    """An answer's `X-Shopify-Shop-Api-Call-Limit` (`38/40`), if it has one."""
+    return _header(headers, "X-Shopify-Shop-Api-Call-Limit")
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:

@@ -10,6 +10,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.shopify import ShopifyActivities
+from activities.writeback_shopify import ShopifyWriter
 from connectors.shopify import ShopifyConnector, pause_for
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
@@ -152,3 +153,25 @@ async def test_concurrent_calls_on_one_connector_take_turns_with_the_bucket(fast
         pages = await asyncio.gather(*(connector.page(url, "customers") for _ in range(6)))
         assert sb.hosts["shopify"].calls.total() == 6
     assert len({p.body for p in pages}) == 1
+
+
+async def test_write_back_beside_a_fetch_takes_its_turn_in_the_same_bucket(fast_retry):
+    """A fetch's page has just left the shop's bucket full (40/40) when a correction is
+    pushed: the write-back waits for the leak the fetch was told of, so its read and update
+    and the fetch's next pages earn no 429 (a writer pacing on its own would hit one at once
+    and fail)."""
+    async with run_sandbox(DATA) as sb:
+        settings = sandbox_settings(sb.env())
+        connector = ShopifyConnector.from_settings(settings)
+        writer = ShopifyWriter(connector.config)
+        url = connector.first_page_url("customers", {})
+        order = str(DATA.shopify["orders"][0]["id"])
+        fill_bucket(sb, 39)
+        first = await connector.page(url, "customers")
+        pushed, *pages = await asyncio.gather(
+            asyncio.to_thread(writer.apply, order, "tags", "accord-checked", {}),
+            *(connector.page(url, "customers") for _ in range(2)),
+        )
+        assert sb.hosts["shopify"].calls.total() == 5  # nothing was refused and tried again
+    assert pushed.status.value == "applied" and "accord-checked" in pushed.after["tags"]
+    assert {p.body for p in pages} == {first.body}
