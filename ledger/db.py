@@ -7,11 +7,9 @@ the vendor sent.
 from __future__ import annotations
 
 import asyncio
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import msgspec
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,25 +17,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models.exact_json import decode, encode
+
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-# Keys sorted, so equal content gives equal bytes (content hashes); a Decimal is written as the
-# exact number literal it holds, and read back as Decimal (never through float).
-_ENCODER = msgspec.json.Encoder(decimal_format="number", order="sorted")
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
-
-
-def encode(value: Any) -> bytes:
-    """Compact JSON bytes with sorted keys and exact decimals."""
-    return _ENCODER.encode(value)
 
 
 def dumps(value: Any) -> str:
-    return _ENCODER.encode(value).decode()
+    return encode(value).decode()
 
 
 def loads(data: str | bytes) -> Any:
-    return _DECODER.decode(data)
+    return decode(data)
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:

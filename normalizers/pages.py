@@ -7,11 +7,9 @@ envelope does not: it still becomes a `RawItem`, and `normalize` reports it on i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
 
-import msgspec
-
+from models import exact_json
 from models.errors import InputError
 
 Op = Literal["upsert", "remove"]
@@ -30,17 +28,11 @@ class RawItem:
     path: str = ""
 
 
-# msgspec's strict parser: every number with a fraction or exponent becomes an exact `Decimal`
-# (never a float), integers of any size stay `int`, and what JSON does not allow is refused:
-# `NaN`/`Infinity`, invalid UTF-8, lone surrogates, trailing garbage.
-_DECODER = msgspec.json.Decoder(float_hook=Decimal)
-
-
 def load_json(data: bytes | str, *, where: str) -> Any:
-    """Parse a response body with exact decimals, never floats."""
+    """Parse a response body with exact decimals, never floats (`models.exact_json`)."""
     try:
-        return _DECODER.decode(data)
-    except msgspec.DecodeError as error:
+        return exact_json.decode(data)
+    except exact_json.DecodeError as error:
         raise InputError(f"page is not valid JSON ({error})", where=where) from None
 
 
