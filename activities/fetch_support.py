@@ -93,6 +93,7 @@ class PageRetry:
 
 
 COUNTS = ("pages", "records", "new_versions", "problems")
+ADDED_UP = ("pages", "records", "new_versions")  # over attempts; `problems` is the batch's own
 
 
 class FetchRun:
@@ -198,7 +199,8 @@ class FetchRun:
 
     def snapshot(self) -> FetchProgress:
         now = self.sink.result()
-        counts = {name: self.earlier[name] + getattr(now, name) for name in COUNTS}
+        counts = {name: self.earlier[name] + getattr(now, name) for name in ADDED_UP}
+        counts["problems"] = now.problems
         return self.progress.model_copy(update=counts, deep=True)
 
     def beat(self) -> None:

@@ -1,7 +1,8 @@
 """Where every fetched page enters the ledger, recorded or live.
 
 A page is stored byte for byte first; then it is split into raw records, each upserted as a
-version. An unreadable page is kept too, with its parse error, and the fetch goes on.
+version. An unreadable page is kept too, with its parse error: a recorded one, and the fetch
+goes on; a live one its connector refused (`keep`), as the fetch fails naming it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class _Received:
 
 @dataclass
 class PageSink:
-    """Stores the pages of one batch; `result()` gives the counts of what is committed.
+    """Stores the pages of one batch; `result()` gives the counts of what is committed
+    (`problems`: the batch's requests whose answer stays unreadable, whatever attempt got it).
 
     Pages are committed a few at a time (`flush_records` records, or after `flush_seconds`),
     in one transaction: one commit per page cost more than the page. A fetch heartbeats its
@@ -98,16 +100,15 @@ class PageSink:
         async with self.sessions.begin() as session:
             for page in received:
                 counts.append(await self._save(session, page))
+            # the batch's, not this attempt's: one bad request however often it was received,
+            # and none once a retry got it answered readable
+            self.problems = await raw.count_unreadable(session, self.batch_id)
         self.pages += len(received)
-        self.records += sum(c.records for c, _ in counts)
-        self.new_versions += sum(c.new_versions for c, _ in counts)
-        # an unreadable page is one problem, however many attempts of a fetch received it
-        self.problems += sum(
-            page.error is not None and new for page, (_, new) in zip(received, counts, strict=True)
-        )
+        self.records += sum(c.records for c in counts)
+        self.new_versions += sum(c.new_versions for c in counts)
 
-    async def _save(self, session: AsyncSession, page: _Received) -> tuple[raw.SaveCounts, bool]:
-        saved = await raw.save_page(
+    async def _save(self, session: AsyncSession, page: _Received) -> raw.SaveCounts:
+        page_id = await raw.save_page(
             session,
             batch_id=self.batch_id,
             source=self.source.value,
@@ -120,7 +121,7 @@ class PageSink:
             session,
             source=self.source.value,
             batch_id=self.batch_id,
-            page_id=saved.id,
+            page_id=page_id,
             items=page.items,
         )
         if payout := PAYOUT_PAGE.match(page.page_type):
@@ -131,7 +132,7 @@ class PageSink:
                 from_id=payout["payout"],
                 to_ids=[i.vendor_id for i in page.items],
             )
-        return counts, saved.new
+        return counts
 
     def _split(self, page_type: str, origin: str, body: bytes) -> tuple[list[RawItem], str | None]:
         try:
@@ -161,7 +162,8 @@ class Ingestor:
     async def batch(self, run_id: int, source: Source) -> AsyncIterator[PageSink]:
         async with self.sessions.begin() as session:
             batch_id = await raw.open_batch(session, run_id, source.value)
-        sink = PageSink(self.sessions, source, batch_id)
+            problems = await raw.count_unreadable(session, batch_id)  # a retry's batch has some
+        sink = PageSink(self.sessions, source, batch_id, problems=problems)
         try:
             yield sink
             await sink.flush()

@@ -5,10 +5,11 @@ Plaid's rules, followed exactly: an *update* is the run of pages from one cursor
 whole update has arrived; the item's cursor is saved only after those pages are committed. If
 a call after the update's first page fails (`TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION`, or
 any transient failure), the partial pages are discarded and the update restarts from the
-cursor it began with. A page that stays malformed is kept as received, with its problem, and
-none of the records of its update are. Added, modified and removed records all land as raw records (removed
-ones with op `remove`); a pending transaction that posts arrives as the posted one in `added`
-and the pending id in `removed`, so it is counted once.
+cursor it began with. When the tries run out on a malformed page, that last page is kept as
+received, with its problem, and none of the records of its update are. Added, modified and
+removed records all land as raw records (removed ones with op `remove`); a pending
+transaction that posts arrives as the posted one in `added` and the pending id in `removed`,
+so it is counted once.
 """
 
 from __future__ import annotations

@@ -15,13 +15,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 import engine
 from activities.ingest import PAYOUT_RELATION
 from ledger import canonical, raw, results
 from ledger.results import Finding
-from ledger.tables import Batch, RawPage, RawRecord
+from ledger.tables import Batch, RawRecord
 from models.io import Window
 from models.records import (
     BalanceTransaction,
@@ -190,23 +189,8 @@ async def input_problems(
         )
         for r in rows
     ]
-    # A page that came unreadable and was then fetched again, readable, is not a problem:
-    # the bad body is kept, and the good one is what the run used.
-    again = aliased(RawPage)
-    fetched_again = (
-        select(again.id)
-        .where(
-            again.batch_id == RawPage.batch_id,
-            again.origin == RawPage.origin,
-            again.parse_error.is_(None),
-            again.id > RawPage.id,
-        )
-        .exists()
-    )
     pages = await session.execute(
-        select(RawPage.source, RawPage.origin, RawPage.parse_error)
-        .join(Batch, Batch.id == RawPage.batch_id)
-        .where(Batch.run_id == run_id, RawPage.parse_error.is_not(None), ~fetched_again)
+        raw.unreadable_pages(select(Batch.id).where(Batch.run_id == run_id))
     )
     found += [
         Discrepancy(

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from ledger.db import encode, loads
 from ledger.tables import Batch, RawPage, RawRecord, RecordLink, SyncCursor
@@ -27,12 +28,6 @@ class RawItemLike(Protocol):
     def op(self) -> str: ...
     @property
     def path(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class SavedPage:
-    id: int
-    new: bool  # False: the batch already held these very bytes from this origin
 
 
 @dataclass(frozen=True)
@@ -95,7 +90,7 @@ async def save_page(
     origin: str,
     body: bytes,
     parse_error: str | None = None,
-) -> SavedPage:
+) -> int:
     """Store a page body byte for byte; the same page fetched again in a batch is kept once."""
     await lock_source(session, source)
     sha = hashlib.sha256(body).hexdigest()
@@ -114,12 +109,40 @@ async def save_page(
         .returning(RawPage.id)
     )
     page_id = (await session.execute(stmt)).scalar_one_or_none()
-    if page_id is not None:
-        return SavedPage(page_id, new=True)
-    kept = select(RawPage.id).where(
-        RawPage.batch_id == batch_id, RawPage.origin == origin, RawPage.sha256 == sha
+    if page_id is None:
+        page_id = (
+            await session.execute(
+                select(RawPage.id).where(
+                    RawPage.batch_id == batch_id, RawPage.origin == origin, RawPage.sha256 == sha
+                )
+            )
+        ).scalar_one()
+    return page_id
+
+
+def unreadable_pages(batch_ids: Any) -> Select:
+    """(source, origin, parse_error) of each page of the batches (ids, or a select of them)
+    that could not be read, unless its request was answered readable too in the same batch
+    (a retry got it right: the bad body is kept, and the good one is what the run used)."""
+    again = aliased(RawPage)
+    answered_readable = (
+        select(again.id)
+        .where(
+            again.batch_id == RawPage.batch_id,
+            again.origin == RawPage.origin,
+            again.parse_error.is_(None),
+        )
+        .exists()
     )
-    return SavedPage((await session.execute(kept)).scalar_one(), new=False)
+    return select(RawPage.source, RawPage.origin, RawPage.parse_error).where(
+        RawPage.batch_id.in_(batch_ids), RawPage.parse_error.is_not(None), ~answered_readable
+    )
+
+
+async def count_unreadable(session: AsyncSession, batch_id: int) -> int:
+    """How many of a batch's requests stay unreadable (`unreadable_pages`)."""
+    query = select(func.count()).select_from(unreadable_pages([batch_id]).subquery())
+    return int(await session.scalar(query) or 0)
 
 
 # New versions of a page's records in one statement: each record is compared with the newest

@@ -220,18 +220,24 @@ async def test_a_malformed_plaid_page_is_stored_once_as_one_problem_and_no_recor
         sb.faults.plan.faults.clear()
         done = await activity_run(fetch, request)
     assert done.records == done.new_versions == len(PLAID.plaid_transactions)
-    assert done.problems == 0  # this attempt read every page it got
+    assert done.problems == 0  # the request it was kept for came again, readable
 
 
-async def test_the_same_unreadable_page_is_one_problem_however_often_it_comes(sessions):
-    """A fetch's attempts each store the same refused page: the batch counts one problem."""
+async def test_a_batch_counts_each_request_left_unreadable_once(sessions):
+    """Attempts of one fetch share a batch: a request answered unreadable is one problem
+    however often it came, and none once an attempt got it answered readable; an attempt
+    that stores nothing still reports what the batch holds."""
     ingestor = Ingestor(sessions)
     run_id = await new_run(sessions)
+    charges, more = "GET /v1/charges", "GET /v1/charges?starting_after=ch_1"
     counted = []
-    for _ in range(3):
+    for attempt in range(4):
         async with ingestor.batch(run_id, Source.STRIPE) as sink:
-            await sink.keep("charges", "GET /v1/charges", b'{"data": [', "stripe: cut short")
-            await sink.add("charges", "GET /v1/charges?starting_after=ch_1", b"{")
+            if attempt < 2:
+                await sink.keep("charges", charges, b'{"data": [', "stripe: cut short")
+                await sink.add("charges", more, b"{")
+            elif attempt == 2:
+                await sink.add("charges", charges, b'{"object": "list", "data": []}')
         counted.append(sink.result().problems)
-    assert counted == [2, 0, 0]
-    assert await count(sessions, select(func.count()).select_from(RawPage)) == 2
+    assert counted == [2, 2, 1, 1]
+    assert await count(sessions, select(func.count()).select_from(RawPage)) == 3

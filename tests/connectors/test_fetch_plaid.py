@@ -200,5 +200,27 @@ async def test_a_page_that_stays_malformed_is_kept_and_none_of_its_update_is(
     [kept] = ingestor.pages
     assert kept.body == b'{"data": [{"id": "trunc' and kept.page_type == PAGE_TYPE
     assert kept.problem is not None and kept.origin in kept.problem
-    assert kept.origin in str(failed.value) and "cursor=" in kept.origin
+    assert kept.origin == "POST /transactions/sync cursor="  # the update's first page
+    assert kept.origin in str(failed.value)
     assert ingestor.live_ids() == set() and ingestor.cursors == {}
+
+
+async def test_a_mid_update_page_malformed_on_every_pass_is_the_one_kept(fast_retry, activity_run):
+    """Page 2 comes cut short on every pass: each restarts the update, and when the restarts
+    run out that page (at page 1's cursor) is kept, and nothing of the update is stored."""
+    clean = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        await activity_run(activities(sb, fast_retry, clean).fetch, REQUEST)
+    second_cursor = clean.pages[0].json["next_cursor"]
+    every_page_2 = [  # requests 2, 4, 6 …: a fault sees only those the ones before it let by
+        Fault(kind="malformed", server="plaid", after=n + 1, times=1)
+        for n in range(MAX_RESTARTS + 1)
+    ]
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, faults=FaultPlan(faults=every_page_2)) as sb:
+        with pytest.raises(ApplicationError, match="MALFORMED_BODY"):
+            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        assert sb.hosts["plaid"].requests("/transactions/sync") == 2 * (MAX_RESTARTS + 1)
+    [kept] = ingestor.pages
+    assert kept.origin == f"POST /transactions/sync cursor={second_cursor}"
+    assert kept.problem is not None and ingestor.live_ids() == set() and not ingestor.cursors

@@ -39,3 +39,16 @@ async def test_an_unreadable_page_is_a_finding_until_it_comes_again_readable(ses
     # a retry of the fetch got the same request answered properly
     await _page(sessions, batch, QUERY, b'{"QueryResponse": {}}', None)
     assert await _findings(sessions, run_id) == ["GET other"]
+
+
+async def test_a_request_answered_readable_before_it_came_unreadable_is_no_finding(sessions):
+    """The good answer was stored first (an attempt whose heartbeat was lost), and a later
+    attempt kept a bad one: the records are in, so the run reports nothing for the page."""
+    run_id = await open_test_run(sessions)
+    async with sessions.begin() as s:
+        batch = await raw.open_batch(s, run_id, "quickbooks")
+    await _page(sessions, batch, QUERY, b'{"QueryResponse": {}}', None)
+    await _page(sessions, batch, QUERY, b'{"Query', "page is not valid JSON")
+    assert await _findings(sessions, run_id) == []
+    async with sessions() as s:
+        assert await raw.count_unreadable(s, batch) == 0

@@ -59,9 +59,7 @@ async def _store(sessions, pages: list[bytes]) -> None:
                 origin=origin,
                 body=body,
             )
-            await raw.save_raw_records(
-                s, source="plaid", batch_id=batch, page_id=page.id, items=items
-            )
+            await raw.save_raw_records(s, source="plaid", batch_id=batch, page_id=page, items=items)
 
 
 async def _current(sessions) -> dict[str, tuple[str, bool]]:
