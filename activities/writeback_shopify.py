@@ -36,10 +36,10 @@ class ShopifyWriter:
     def __init__(self, config: ShopifyConfig) -> None:
         self.config = config
         self.base = urlsplit(config.site).path
-        self.bucket = bucket_for(config.site)  # shared with fetches of the same shop
+        self.bucket = bucket_for(config)  # shared with fetches of the same shop
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict[str, Any]:
-        """One Admin API call in the shop's turn (paced by its call limit)."""
+        """One Admin API call in its place in the shop's bucket (this runs in a thread)."""
         return self.bucket.call(lambda: self._send(method, path, body))
 
     def _send(self, method: str, path: str, body: dict | None) -> tuple[dict[str, Any], str | None]:

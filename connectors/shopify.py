@@ -11,12 +11,13 @@ Requests are paced by Shopify's leaky bucket: every answer says how full it is
 (standard 40 and 2/s, Plus 80 and 4/s), and the next request waits once the bucket is nearly
 full instead of earning a 429. A 429 that comes anyway is retried after its `Retry-After`.
 The bucket is the shop's, not a connector's: every fetch and write-back of one shop in this
-process takes its turn through one `CallBucket`, so each call sees what the last one left.
+process reserves its place in one `CallBucket`, so each call counts the others' too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import http.client
 import json
 import re
@@ -78,58 +79,95 @@ def pause_for(call_limit: str | None) -> float:
     found = CALL_LIMIT.match(call_limit or "")
     if not found:
         return 0.0
-    used, size = int(found["used"]), int(found["size"])
+    return _pause(int(found["used"]), int(found["size"]))
+
+
+def _pause(used: float, size: int) -> float:
     if size <= HEADROOM:
         return 0.0
     leak_per_second = size / 20
-    return max(0, used + 1 - (size - HEADROOM)) / leak_per_second
+    return max(0.0, used + 1 - (size - HEADROOM)) / leak_per_second
 
 
 Answer = TypeVar("Answer")
 
 
 class CallBucket:
-    """One shop's leaky bucket as this process sees it. Calls take turns (a thread lock: the
-    fetch's calls and write-back's run in threads), each waiting first for the pause the last
-    answer's call limit asked for, or the `Retry-After` of the last 429."""
+    """One shop's leaky bucket as this process sees it, for every fetch and write-back of
+    the shop. It keeps the fill the last answer's call limit showed, leaking by the clock,
+    plus each call given its place since. A call first `reserve`s its place and waits as long
+    as it is told; its answer (or a 429's `Retry-After`) then corrects the bucket. Only this
+    bookkeeping is locked: calls wait and run outside the lock, so none holds up another."""
 
     def __init__(self) -> None:
-        self._turn = threading.Lock()
-        self._next_call = 0.0  # monotonic time before which the bucket is too full
+        self._lock = threading.Lock()
+        self._size = 0  # unknown until an answer says
+        self._used = 0.0
+        self._at = time.monotonic()
+        self._closed_until = 0.0  # a 429 asked everyone to wait until then
+
+    def reserve(self) -> float:
+        """Count in one more call; seconds it must wait before it goes."""
+        with self._lock:
+            now = self._leak()
+            wait = max(self._closed_until - now, _pause(self._used, self._size))
+            self._used += 1
+            return max(0.0, wait)
+
+    def send(self, request: Callable[[], tuple[Answer, str | None]]) -> Answer:
+        """`request()` → (answer, its `X-Shopify-Shop-Api-Call-Limit`); the bucket learns
+        from the answer, or from the `Retry-After` of a refusal."""
+        try:
+            answer, call_limit = request()
+        except TransientVendorError as error:
+            if error.retry_after:
+                with self._lock:
+                    self._closed_until = max(
+                        self._closed_until, time.monotonic() + error.retry_after
+                    )
+            raise
+        found = CALL_LIMIT.match(call_limit or "")
+        if found:
+            with self._lock:
+                self._leak()
+                self._size = int(found["size"])
+                self._used = max(self._used, float(found["used"]))
+        return answer
 
     def call(self, request: Callable[[], tuple[Answer, str | None]]) -> Answer:
-        """`request()` → (answer, its `X-Shopify-Shop-Api-Call-Limit`), in its turn."""
-        with self._turn:
-            wait = self._next_call - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            try:
-                answer, limit = request()
-            except TransientVendorError as error:
-                if error.retry_after:  # everyone in this process waits it out, not just us
-                    self._next_call = time.monotonic() + error.retry_after
-                raise
-            self._next_call = time.monotonic() + pause_for(limit)
-            return answer
+        """`send` in its place, waiting in this thread (for callers already in one)."""
+        wait = self.reserve()
+        if wait > 0:
+            time.sleep(wait)
+        return self.send(request)
+
+    def _leak(self) -> float:
+        now = time.monotonic()
+        if self._size:
+            self._used = max(0.0, self._used - (now - self._at) * self._size / 20)
+        self._at = now
+        return now
 
 
-_BUCKETS: dict[str, CallBucket] = {}
+_BUCKETS: dict[tuple[str, str], CallBucket] = {}
 _BUCKETS_MADE = threading.Lock()
 
 
-def bucket_for(site: str) -> CallBucket:
-    """The bucket of the shop at `site` (by scheme and host: API versions share it)."""
-    parts = urlsplit(site)
+def bucket_for(config: ShopifyConfig) -> CallBucket:
+    """The bucket of the shop and app (Shopify's is per app and store): by the site's
+    scheme and host (API versions share it) and a digest of the access token."""
+    parts = urlsplit(config.site)
     shop = f"{parts.scheme}://{parts.netloc}".lower()
+    app = hashlib.sha256(config.access_token.encode()).hexdigest()[:16]
     with _BUCKETS_MADE:
-        return _BUCKETS.setdefault(shop, CallBucket())
+        return _BUCKETS.setdefault((shop, app), CallBucket())
 
 
 class ShopifyConnector:
     def __init__(self, config: ShopifyConfig) -> None:
         self.config = config
-        self.bucket = bucket_for(config.site)
-        self._turn = asyncio.Lock()  # this connector's calls queue here, not in threads
+        self.bucket = bucket_for(config)
+        self._turn = asyncio.Lock()  # one call at a time: each sees the answer the last got
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ShopifyConnector:
@@ -147,7 +185,10 @@ class ShopifyConnector:
     async def page(self, url: str, resource: str) -> Page:
         """One page of `resource` at `url`; `next_cursor` is the `rel="next"` link's URL."""
         async with self._turn:
-            return await asyncio.to_thread(self.bucket.call, lambda: self._page(url, resource))
+            wait = self.bucket.reserve()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            return await asyncio.to_thread(self.bucket.send, lambda: self._page(url, resource))
 
     def _page(self, url: str, resource: str) -> tuple[Page, str | None]:
         connection = ShopifyConnection(self.config.site, timeout=TIMEOUT_SECONDS)

@@ -11,7 +11,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.shopify import ShopifyActivities
 from activities.writeback_shopify import ShopifyWriter
-from connectors.shopify import ShopifyConnector, pause_for
+from connectors.errors import TransientVendorError
+from connectors.shopify import CallBucket, ShopifyConnector, pause_for
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
@@ -175,3 +176,20 @@ async def test_write_back_beside_a_fetch_takes_its_turn_in_the_same_bucket(fast_
         assert sb.hosts["shopify"].calls.total() == 5  # nothing was refused and tried again
     assert pushed.status.value == "applied" and "accord-checked" in pushed.after["tags"]
     assert {p.body for p in pages} == {first.body}
+
+
+def test_calls_reserve_their_places_in_the_bucket_one_after_another():
+    """After an answer at 38/40, three calls asking at once are told to go one leak apart
+    (2/s); a 429's Retry-After holds back every call after it."""
+    bucket = CallBucket()
+    assert bucket.reserve() == 0.0  # nothing known yet
+    bucket.send(lambda: ("page", "38/40"))
+    waits = [bucket.reserve() for _ in range(3)]
+    assert [round(w, 1) for w in waits] == [0.5, 1.0, 1.5]
+
+    def refused():
+        raise TransientVendorError("shopify", "http_429", "Exceeded", retry_after=4.0)
+
+    with pytest.raises(TransientVendorError):
+        bucket.send(refused)
+    assert 3.5 < bucket.reserve() <= 4.0
