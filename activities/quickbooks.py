@@ -5,8 +5,8 @@ sync reaches further back than the run's range: an invoice of August is the coun
 October deposit (transactions: back `first_sync_lookback`, Settings' `lookback`), and a
 customer of years ago may be on this month's invoice (customers and vendors: every row). Later
 syncs reach back to where the previous one ended (kept in the ledger as a cursor), so a gap
-between runs is never skipped. Pages follow STARTPOSITION/MAXRESULTS; the heartbeat keeps the next
-STARTPOSITION. The OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here
+between runs is never skipped. Pages go forward by last-updated time (see
+`connectors.quickbooks.next_cursor_after`); the heartbeat keeps the next page's cursor. The OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here
 through the ingestor's cursor table.
 
 Queries never return a deleted entity, so after them each deletable entity's changes are read

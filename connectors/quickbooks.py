@@ -1,9 +1,10 @@
-"""QuickBooks Online Accounting REST: query pages as raw bytes, paged by STARTPOSITION.
+"""QuickBooks Online Accounting REST: query pages as raw bytes, paged by last-updated time.
 
 python-quickbooks parses every response itself (`requests.json()`), so the bytes Intuit sent
 are out of reach; this calls the documented REST query endpoint with httpx instead:
 `GET /v3/company/<realm>/query?query=SELECT … STARTPOSITION n MAXRESULTS m&minorversion=…`.
-A query is filtered on `MetaData.LastUpdatedTime` and ordered by `Id` so positions stay stable.
+A query is filtered on `MetaData.LastUpdatedTime` and ordered by it (then `Id`); each page
+starts from the last row's time, as a position alone would skip rows edited meanwhile.
 
 A query never returns a deleted entity, so deletions come from change data capture:
 `GET /v3/company/<realm>/cdc?entities=<Entity>&changedSince=<date-time>`. Intuit keeps 30 days
@@ -100,8 +101,49 @@ def query_text(
         conditions.append("Active IN (true, false)")
     return (
         f"SELECT * FROM {entity} WHERE {' AND '.join(conditions)} "
-        f"ORDERBY Id STARTPOSITION {position} MAXRESULTS {page_size}"
+        f"ORDERBY MetaData.LastUpdatedTime, Id STARTPOSITION {position} MAXRESULTS {page_size}"
     )
+
+
+def _last_updated(row: Any) -> datetime | None:
+    """A row's `MetaData.LastUpdatedTime` (any offset), or None when it has none readable."""
+    meta = row.get("MetaData") if isinstance(row, dict) else None
+    stamp = meta.get("LastUpdatedTime") if isinstance(meta, dict) else None
+    try:
+        parsed = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
+
+
+def next_cursor_after(
+    rows: list[Any], since: datetime | None, position: int, page_size: int
+) -> str | None:
+    """Where the page after a full one starts, as `time|position` (None after the last).
+
+    Intuit keeps no snapshot between pages: a row edited meanwhile leaves the ordering (its
+    time is now later), and positions after it shift, so paging by position alone would skip
+    the row at the next page's edge. Pages therefore go forward by time: the next one asks
+    from the last row's time at position 1 (rows of that very second come again, and the
+    ledger keeps each version once); only a page wholly inside one second goes on by position.
+    """
+    if len(rows) < page_size:
+        return None
+    last = _last_updated(rows[-1])
+    if last is not None and (since is None or last > since):
+        return f"{_qbo_time(last)}|1"
+    return f"{_qbo_time(since) if since else ''}|{position + len(rows)}"
+
+
+def parse_cursor(cursor: str | None, start: datetime | None) -> tuple[datetime | None, int]:
+    """(from time, position) of a query cursor; a bare position (a heartbeat from before
+    pages went by time) counts from `start`."""
+    if cursor is None:
+        return start, 1
+    if "|" not in cursor:
+        return start, int(cursor)
+    stamp, position = cursor.split("|", 1)
+    return (datetime.fromisoformat(stamp) if stamp else start), int(position)
 
 
 def _qbo_time(value: datetime) -> str:
@@ -145,14 +187,15 @@ class QuickBooksConnector:
     async def query_after(
         self, entity: str, start: datetime | None, end: datetime, cursor: str | None
     ) -> Page:
-        """The page at STARTPOSITION `cursor` (the first page when it is None)."""
-        return await self.query_page(entity, start, end, int(cursor or 1))
+        """The page at `cursor` (`next_cursor_after`; the first page when it is None)."""
+        since, position = parse_cursor(cursor, start)
+        return await self.query_page(entity, since, end, position)
 
     async def query_page(
         self, entity: str, start: datetime | None, end: datetime, position: int = 1
     ) -> Page:
-        """Rows `position …` of `entity` last updated in `[start, end)`; `next_cursor` is
-        the next STARTPOSITION while pages come back full."""
+        """Rows `position …` of `entity` last updated in `[start, end)`, oldest change
+        first; `next_cursor` says where the next page starts while pages come back full."""
         query = query_text(entity, start, end, position, self.page_size)
         path = f"/v3/company/{self.config.realm_id}/query"
         params = {"query": query, "minorversion": MINOR_VERSION}
@@ -160,7 +203,7 @@ class QuickBooksConnector:
         response = await self._get(path, params, origin)
         data = load_page(VENDOR, response.content, origin, "QueryResponse", dict)
         rows = data["QueryResponse"].get(entity) or []
-        next_cursor = str(position + len(rows)) if len(rows) >= self.page_size else None
+        next_cursor = next_cursor_after(rows, start, position, self.page_size)
         return Page(body=response.content, origin=origin, data=data, next_cursor=next_cursor)
 
     async def preferences(self) -> Page:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -16,7 +18,7 @@ from sandbox.servers import run_sandbox
 
 from .conftest import fetch_input, sandbox_settings
 from .connector_data import FETCH_END, FETCH_START, in_range, qbo_updated, quickbooks_entities
-from .memory_ingestor import MemoryIngestor, MemoryKeyValueStore
+from .memory_ingestor import MemoryIngestor, MemoryKeyValueStore, typed_records
 
 DATA = quickbooks_entities()
 REQUEST = fetch_input(Source.QUICKBOOKS)
@@ -68,8 +70,29 @@ async def test_fetch_brings_exactly_the_rows_updated_in_the_range(fast_retry, ac
         if not c["Active"]
     ]
     assert inactive  # inactive customers are fetched too
-    assert len(ingestor.upserts()) == sum(len(expected(e)) for e in DATA.quickbooks)
+    assert_stored_once_but_at_page_edges(ingestor, page_size=50)
     assert result.pages == len(ingestor.pages)
+
+
+def assert_stored_once_but_at_page_edges(ingestor: MemoryIngestor, page_size: int) -> None:
+    """Every row of the range is stored, nothing else, and (pages going forward by time) a
+    row comes twice only as one of the last second's rows of a full page."""
+    stored = Counter(
+        (kind, i)
+        for p in ingestor.pages
+        for op, i, kind in typed_records(Source.QUICKBOOKS, p)
+        if op == "upsert"
+    )
+    assert set(stored) == {(e, i) for e in DATA.quickbooks for i in expected(e)}
+    edges = set()
+    for page in ingestor.pages:
+        rows = page.json.get("QueryResponse", {}).get(page.page_type) or []
+        if len(rows) == page_size:
+            last = rows[-1]["MetaData"]["LastUpdatedTime"]
+            edges |= {
+                (page.page_type, r["Id"]) for r in rows if r["MetaData"]["LastUpdatedTime"] == last
+            }
+    assert {key for key, n in stored.items() if n > 1} <= edges
 
 
 async def test_tokens_rotate_and_survive_a_worker_restart(fast_retry, activity_run):
@@ -148,7 +171,7 @@ async def test_a_retry_resumes_at_the_heartbeated_start_position(fast_retry, act
     pages = sum(len(expected(e)) // 50 + 1 for e in DATA.quickbooks)
     assert first == 3
     assert total - first == pages - 2  # the two stored pages were not asked for again
-    assert sorted(ingestor.upserts()) == sorted(i for e in DATA.quickbooks for i in expected(e))
+    assert_stored_once_but_at_page_edges(ingestor, page_size=50)
 
 
 @pytest.mark.parametrize(
@@ -285,7 +308,12 @@ async def test_a_page_that_stays_malformed_is_kept_as_received_and_fails_the_fet
         assert sb.faults.fired("malformed") == fast_retry.attempts
     kept = ingestor.pages[-1]
     assert failed.value.type == "VendorUnavailable" and not failed.value.non_retryable
-    assert kept.origin in str(failed.value) and "STARTPOSITION+101" in kept.origin
+    assert kept.origin in str(failed.value)
+    # the third page of customers: from the last row's time of the second, at its position 1
+    last = ingestor.pages[-2].json["QueryResponse"]["Customer"][-1]["MetaData"]["LastUpdatedTime"]
+    since = datetime.fromisoformat(last).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    assert urlencode({"q": f"MetaData.LastUpdatedTime >= '{since}'"})[2:] in kept.origin
+    assert "STARTPOSITION+1+" in kept.origin
     assert kept.body == b'{"data": [{"id": "trunc'  # what the wire brought
     with pytest.raises(ValueError):
         json.loads(kept.body)
@@ -315,3 +343,31 @@ async def test_a_retry_resumes_the_deletion_checks_where_they_stopped(fast_retry
     assert first == 2 and total - first == 3
     assert [o for o in checked if "entities=Invoice" in o] == checked[:1]  # stored once
     assert all(ingestor.cursors.get((Source.QUICKBOOKS, f"checked:{e}")) for e in DELETABLE)
+
+
+async def test_a_row_edited_while_paging_does_not_make_the_next_page_skip_one(fast_retry):
+    """Intuit keeps no snapshot between pages. A bookkeeper edits a row of page 1 before
+    page 2 is asked for: it leaves the range (updated now), and by position alone every row
+    after it would move up one, so page 2 would begin one row late. Paging by time, every
+    row of the range still arrives."""
+    start = FETCH_START - LOOKBACK
+    rows = sorted(
+        (r for r in DATA.quickbooks["Invoice"] if in_range(qbo_updated(r), start, FETCH_END)),
+        key=lambda r: (qbo_updated(r), int(r["Id"])),
+    )
+    assert len(rows) > 51  # two pages and more
+    async with run_sandbox(DATA) as sb:
+        qbo = connector(sb, MemoryKeyValueStore(), page_size=50)
+        try:
+            page = await qbo.query_page("Invoice", start, FETCH_END)
+            edited = page.data["QueryResponse"]["Invoice"][10]
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            sb.quickbooks.put("Invoice", {**edited, "MetaData": {"LastUpdatedTime": now}})
+            seen = [r["Id"] for r in page.data["QueryResponse"]["Invoice"]]
+            while page.next_cursor is not None:
+                page = await qbo.query_after("Invoice", start, FETCH_END, page.next_cursor)
+                seen += [r["Id"] for r in page.data["QueryResponse"].get("Invoice", [])]
+        finally:
+            await qbo.aclose()
+    assert set(seen) == {r["Id"] for r in rows}
+    assert rows[50]["Id"] in seen  # the row a position-paged fetch would have skipped
