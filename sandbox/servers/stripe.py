@@ -85,6 +85,12 @@ class StripeState:
             if payout:
                 self.payout_members.setdefault(payout, set()).add(obj["id"])
 
+    def change(self, object_id: str, **fields: Any) -> None:
+        """Change an object served (a payout that fails after it arrived, say)."""
+        with self.lock:
+            self.by_id[object_id].update(fields)
+            self.filtered.clear()
+
 
 def _newest_first(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(objects, key=lambda o: (o["created"], o["id"]), reverse=True)

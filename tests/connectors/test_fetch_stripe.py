@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import stripe
 from temporalio.exceptions import ApplicationError
 
-from activities.stripe import StripeActivities
+from activities.stripe import PAYOUT_SETTLING, StripeActivities
 from connectors.stripe import StripeConfig, StripeConnector, build_client
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
 
 from .conftest import fetch_input, sandbox_settings
-from .connector_data import in_range, stripe_objects
+from .connector_data import FETCH_END, FETCH_START, in_range, stripe_objects
 from .memory_ingestor import MemoryIngestor
 
 DATA = stripe_objects(per_day=4, payout_every=2)
 
 
-def expected(resource: str, field: str = "created") -> set[str]:
+def expected(resource: str, field: str = "created", reach: timedelta = timedelta(0)) -> set[str]:
+    start = FETCH_START - reach
     return {
-        o["id"] for o in DATA.stripe[resource] if in_range(datetime.fromtimestamp(o[field], UTC))
+        o["id"]
+        for o in DATA.stripe[resource]
+        if in_range(datetime.fromtimestamp(o[field], UTC), start, FETCH_END)
     }
 
 
@@ -40,8 +43,11 @@ async def test_fetch_brings_exactly_the_records_of_the_range(fast_retry, activit
         )
     for resource in ("charges", "refunds", "balance_transactions"):
         assert ingestor.live_ids(resource) == expected(resource)
-    payouts = expected("payouts") | expected("payouts", "arrival_date")  # made or arrived
+    # made in the range, or arrived in it or in the days before it when a payout may still fail
+    arrived = expected("payouts", "arrival_date", PAYOUT_SETTLING)
+    payouts = expected("payouts") | arrived
     assert payouts - expected("payouts") and payouts - expected("payouts", "arrival_date")
+    assert arrived - expected("payouts", "arrival_date")  # settling ones are read again
     assert ingestor.live_ids("payouts") == payouts
     for payout in payouts:  # every payout itemized, under its own page type
         page_type = f"balance_transactions_payout_{payout}"
@@ -149,3 +155,31 @@ async def test_a_manual_payout_is_not_itemized_and_is_named_in_the_warnings(
         "paid out, so it is matched on its amount alone"
     ]
     assert ingestor.live_ids("charges") == expected("charges")
+
+
+async def test_a_payout_that_fails_days_after_it_arrived_is_read_again(fast_retry, activity_run):
+    """Stripe: a payout can still fail within 5 business days, some after showing `paid`.
+    One that arrived three days before the range and has failed since is fetched again, so
+    the ledger gets its failed version."""
+    arrived_before = [
+        p
+        for p in DATA.stripe["payouts"]
+        if FETCH_START - timedelta(days=3)
+        <= datetime.fromtimestamp(p["arrival_date"], UTC)
+        < FETCH_START
+        and datetime.fromtimestamp(p["created"], UTC) < FETCH_START
+    ]
+    assert arrived_before
+    failed = arrived_before[0]["id"]
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        sb.stripe.change(failed, status="failed", failure_code="account_closed")
+        await activity_run(activities(sb, fast_retry, ingestor).fetch, fetch_input(Source.STRIPE))
+    served = [
+        o
+        for p in ingestor.pages
+        if p.page_type == "payouts"
+        for o in p.json["data"]
+        if o["id"] == failed
+    ]
+    assert served and all(o["status"] == "failed" for o in served)
