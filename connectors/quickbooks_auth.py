@@ -15,6 +15,7 @@ import httpx
 
 from connectors.errors import TransientVendorError, VendorAuthError, by_status
 from connectors.token_store import OAuthTokens, TokenStore
+from models.errors import ConfigurationError
 
 VENDOR = "quickbooks"
 INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
@@ -59,8 +60,14 @@ class QuickBooksAuth:
 
     async def _stored_or_initial(self) -> OAuthTokens:
         """The stored (rotated) tokens, unless QBO_REFRESH_TOKEN was set anew since they were
-        granted: reconnecting the company is how a person recovers from revoked tokens."""
-        stored = await self.store.load()
+        granted: reconnecting the company is how a person recovers from revoked tokens, or
+        from tokens sealed under an older key (`QBO_CLIENT_SECRET` was rotated)."""
+        try:
+            stored = await self.store.load()
+        except ConfigurationError:
+            if not self.initial_refresh_token:
+                raise
+            stored = None  # unreadable now: start a new chain from the configured token
         configured = (
             _fingerprint(self.initial_refresh_token) if self.initial_refresh_token else None
         )

@@ -65,7 +65,9 @@ class EncryptedTokenStore:
             plain = self.fernet.decrypt(sealed.encode())
         except InvalidToken as error:
             raise ConfigurationError(
-                f"stored tokens under {self.key!r} cannot be decrypted with the configured key"
+                f"stored tokens under {self.key!r} cannot be decrypted with the configured key "
+                "(was the secret it is derived from rotated?): connect the company again and "
+                "set its new refresh token"
             ) from error
         return OAuthTokens.model_validate_json(plain)
 

@@ -128,6 +128,27 @@ async def test_a_company_connected_again_uses_its_new_refresh_token(fast_retry, 
     assert ingestor.live_ids("Invoice") == expected("Invoice")
 
 
+async def test_a_rotated_client_secret_and_a_reconnect_recover_the_connection(
+    fast_retry, activity_run
+):
+    """The stored chain is sealed under a key derived from QBO_CLIENT_SECRET. Once the
+    secret is rotated it cannot be read; a newly configured QBO_REFRESH_TOKEN (the company
+    connected again) then starts a new chain, instead of every fetch failing until someone
+    deletes the row by hand."""
+    tokens = MemoryKeyValueStore()
+    async with run_sandbox(DATA) as sb:
+        await fetch(activity_run, connector(sb, tokens), MemoryIngestor(), fast_retry)
+    sealed = dict(tokens.values)
+    async with run_sandbox(DATA) as reconnected:
+        reconnected.quickbooks.oauth.client_secret = "rotated-secret"
+        qbo = connector(reconnected, tokens, qbo_client_secret="rotated-secret")
+        ingestor = MemoryIngestor()
+        await fetch(activity_run, qbo, ingestor, fast_retry)
+        assert reconnected.hosts["quickbooks"].requests(TOKEN_PATH) == 1
+    assert ingestor.live_ids("Invoice") == expected("Invoice")
+    assert tokens.values != sealed  # the new chain, sealed under the new key
+
+
 async def test_injected_failures_end_with_the_rows_of_a_clean_run(fast_retry, activity_run):
     clean, faulty = MemoryIngestor(), MemoryIngestor()
     plan = FaultPlan(
