@@ -214,7 +214,7 @@ def _comparable(value: Any) -> Any:
         return text
 
 
-def _holds(record: dict[str, Any], cond: Condition) -> bool:
+def holds(record: dict[str, Any], cond: Condition) -> bool:
     left = lookup(record, cond.path)
     if cond.op == "IN":
         return any(_compare(left, "=", v) for v in cond.value)
@@ -242,7 +242,7 @@ def run(query: Query, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = [
         r
         for r in records
-        if all(_holds(r, c) for c in query.where)
+        if all(holds(r, c) for c in query.where)
         and (mentions_active or r.get("Active", True) is not False)
     ]
     rows.sort(key=lambda r: int(r["Id"]))
