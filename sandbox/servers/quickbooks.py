@@ -32,7 +32,7 @@ from starlette.routing import Route
 from sandbox.faults import Fault as ConfiguredFault
 from sandbox.servers.host import json_response
 from sandbox.servers.quickbooks_auth import OAuthState, authentication_fault, discovery_document
-from sandbox.servers.quickbooks_query import QueryError, holds, lookup, parse, run
+from sandbox.servers.quickbooks_query import QueryError, comparable, holds, lookup, parse, run
 from sandbox.servers.quickbooks_store import (
     BY_URL_NAME,
     COMPANY_ZONE,
@@ -109,18 +109,27 @@ class QuickBooksState:
             self.books.changed()
 
 
+UPDATED = "MetaData.LastUpdatedTime"
+
+
 def _query_response(query_text: str, books: Books) -> dict[str, Any]:
     query = parse(query_text, ENTITIES)
     # A client paging by time moves the lower bound every page: the rows without it are kept
     # ordered, and each page only filters them (a scan, instead of a filter and a sort).
-    moving = [c for c in query.where if c.path == "MetaData.LastUpdatedTime" and c.op == ">="]
+    moving = [c for c in query.where if c.path == UPDATED and c.op == ">="]
     settled = replace(query, where=[c for c in query.where if c not in moving])
     key = (query.entity, repr((settled.where, settled.order)))
-    rows = books.results.get(key)
-    if rows is None:
-        rows = books.results.keep(key, run(settled, list(books.entities[query.entity].values())))
-    if moving:
-        rows = [r for r in rows if all(holds(r, c) for c in moving)]
+    kept = books.results.get(key)
+    if kept is None:
+        ordered = run(settled, list(books.entities[query.entity].values()))
+        kept = books.results.keep(key, (ordered, [comparable(lookup(r, UPDATED)) for r in ordered]))
+    rows, stamps = kept
+    for bound in moving:
+        least = comparable(bound.value)
+        if isinstance(least, datetime):
+            rows, stamps = _since(rows, stamps, least)
+        else:
+            rows = [r for r in rows if holds(r, bound)]
     if query.count:
         return {"QueryResponse": {"totalCount": len(rows)}, "time": qbo_time(millis=True)}
     chosen = rows[query.start - 1 : query.start - 1 + query.max_results]
@@ -133,6 +142,13 @@ def _query_response(query_text: str, books: Books) -> dict[str, Any]:
     if chosen:
         body = {query.entity: chosen, "startPosition": query.start, "maxResults": len(chosen)}
     return {"QueryResponse": body, "time": qbo_time(millis=True)}
+
+
+def _since(rows: list, stamps: list, least: datetime) -> tuple[list, list]:
+    kept = [
+        (r, t) for r, t in zip(rows, stamps, strict=True) if isinstance(t, datetime) and t >= least
+    ]
+    return [r for r, _ in kept], [t for _, t in kept]
 
 
 CDC_KEPT = timedelta(days=30)  # Intuit keeps this much change history

@@ -195,7 +195,7 @@ def lookup(record: dict[str, Any], path: str) -> Any:
     return value
 
 
-def _comparable(value: Any) -> Any:
+def comparable(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float | Decimal):
@@ -225,7 +225,7 @@ def holds(record: dict[str, Any], cond: Condition) -> bool:
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:
-    a, b = _comparable(left), _comparable(right)
+    a, b = comparable(left), comparable(right)
     if a is None or type(a) is not type(b):
         if isinstance(a, datetime) or isinstance(b, datetime):
             a, b = str(left), str(right)  # a date against a date-time: compare as text
@@ -256,5 +256,5 @@ def _key_at(path: str) -> Callable[[dict[str, Any]], tuple]:
 
 
 def _sort_key(value: Any) -> tuple:
-    comparable = _comparable(value)
-    return (comparable is None, str(type(comparable)), comparable if comparable is not None else 0)
+    key = comparable(value)
+    return (key is None, str(type(key)), key if key is not None else 0)

@@ -125,7 +125,10 @@ class Books:
         self.writes = 0
         # A query's matching rows in order, by (entity, conditions, order): the pages of one
         # query are slices of it. Emptied by every change to the books.
-        self.results: RecentResults[tuple[str, str], list[dict[str, Any]]] = RecentResults()
+        # ordered rows of a query (without a moving time bound), with each row's update time
+        self.results: RecentResults[tuple[str, str], tuple[list[dict[str, Any]], list[Any]]] = (
+            RecentResults()
+        )
 
     def changed(self) -> None:
         """The books changed: queries must be answered afresh."""
