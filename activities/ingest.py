@@ -101,8 +101,10 @@ class PageSink:
             for page in received:
                 counts.append(await self._save(session, page))
             # the batch's, not this attempt's: one bad request however often it was received,
-            # and none once a retry got it answered readable
-            self.problems = await raw.count_unreadable(session, self.batch_id)
+            # and none once a retry got it answered readable (so only a bad page, or a good
+            # one while some are bad, can change it)
+            if self.problems or any(page.error is not None for page in received):
+                self.problems = await raw.count_unreadable(session, self.batch_id)
         self.pages += len(received)
         self.records += sum(c.records for c in counts)
         self.new_versions += sum(c.new_versions for c in counts)
