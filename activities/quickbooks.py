@@ -6,8 +6,9 @@ October deposit (transactions: back `first_sync_lookback`, Settings' `lookback`)
 customer of years ago may be on this month's invoice (customers and vendors: every row). Later
 syncs reach back to where the previous one ended (kept in the ledger as a cursor), so a gap
 between runs is never skipped. Pages go forward by last-updated time (see
-`connectors.quickbooks.next_cursor_after`); the heartbeat keeps the next page's cursor. The OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here
-through the ingestor's cursor table.
+`connectors.quickbooks.next_cursor_after`); the heartbeat keeps the next page's cursor. The
+OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here through the
+ingestor's cursor table.
 
 Queries never return a deleted entity, so after them each deletable entity's changes are read
 through CDC from where the previous check left off (Intuit's clock, less a margin), within the

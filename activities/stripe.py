@@ -3,8 +3,8 @@
 Lists are filtered on `created` over `[start, end)`; payouts twice, on `created` (one made in the
 range but not yet arrived is a timing case) and on `arrival_date` (one made before the range
 that reached the bank in it, or in the `PAYOUT_SETTLING` days before it: a payout that failed
-after it arrived becomes a new version). Lists are walked with `starting_after`, the cursor Stripe's own auto-pagination
-uses; we walk it ourselves to store each page's bytes and heartbeat the cursor. Every payout
+after it arrived becomes a new version). Lists are walked with `starting_after`, the cursor
+Stripe's own auto-pagination uses; we walk it ourselves to store each page's bytes and heartbeat the cursor. Every payout
 found is itemized with `GET /v1/balance_transactions?payout=<id>`, stored as page type
 `balance_transactions_payout_<id>` so the ledger links the payout to its transactions.
 """
@@ -27,19 +27,14 @@ from models.records import Source
 # business days across holidays. Payouts that arrived that long before the range are read again.
 PAYOUT_SETTLING = timedelta(days=10)
 
-LISTS = (  # (stream, page type, path, range field, reach back before the range)
-    ("charges", "charges", "/v1/charges", "created", timedelta(0)),
-    ("refunds", "refunds", "/v1/refunds", "created", timedelta(0)),
-    (
-        "balance_transactions",
-        "balance_transactions",
-        "/v1/balance_transactions",
-        "created",
-        timedelta(0),
-    ),
-    ("payouts", "payouts", "/v1/payouts", "created", timedelta(0)),
-    ("payouts_arriving", "payouts", "/v1/payouts", "arrival_date", PAYOUT_SETTLING),
+LISTS = (  # (stream, page type, path, range field)
+    ("charges", "charges", "/v1/charges", "created"),
+    ("refunds", "refunds", "/v1/refunds", "created"),
+    ("balance_transactions", "balance_transactions", "/v1/balance_transactions", "created"),
+    ("payouts", "payouts", "/v1/payouts", "created"),
+    ("payouts_arriving", "payouts", "/v1/payouts", "arrival_date"),
 )
+REACH_BACK = {"payouts_arriving": PAYOUT_SETTLING}  # before the range; the others start at it
 PAYOUT_PAGE = "balance_transactions_payout_"
 
 
@@ -56,8 +51,9 @@ class StripeActivities(VendorFetch[StripeConnector]):
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.STRIPE) as sink:
                 run = FetchRun(sink, self.retry)
-                for stream, page_type, path, field, reach in LISTS:
-                    params = {field: time_range(input.start - reach, input.end)}
+                for stream, page_type, path, field in LISTS:
+                    since = input.start - REACH_BACK.get(stream, timedelta(0))
+                    params = {field: time_range(since, input.end)}
                     await run.stream(
                         stream,
                         page_type,
