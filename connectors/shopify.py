@@ -76,10 +76,14 @@ def site_for(shop_url: str, version: str) -> str:
 def pause_for(call_limit: str | None) -> float:
     """Seconds to wait before the next call so it leaves `HEADROOM` calls free in the bucket,
     from an answer's `X-Shopify-Shop-Api-Call-Limit` (0 without one)."""
+    limit = _limit(call_limit)
+    return _pause(*limit) if limit else 0.0
+
+
+def _limit(call_limit: str | None) -> tuple[int, int] | None:
+    """(used, size) of an `X-Shopify-Shop-Api-Call-Limit` value, if it reads as one."""
     found = CALL_LIMIT.match(call_limit or "")
-    if not found:
-        return 0.0
-    return _pause(int(found["used"]), int(found["size"]))
+    return (int(found["used"]), int(found["size"])) if found else None
 
 
 def _pause(used: float, size: int) -> float:
@@ -126,12 +130,11 @@ class CallBucket:
                         self._closed_until, time.monotonic() + error.retry_after
                     )
             raise
-        found = CALL_LIMIT.match(call_limit or "")
-        if found:
+        limit = _limit(call_limit)
+        if limit:
             with self._lock:
                 self._leak()
-                self._size = int(found["size"])
-                self._used = max(self._used, float(found["used"]))
+                self._used, self._size = max(self._used, float(limit[0])), limit[1]
         return answer
 
     def call(self, request: Callable[[], tuple[Answer, str | None]]) -> Answer:
