@@ -121,7 +121,8 @@ _TOMBSTONE = text(
 
 @dataclass(frozen=True)
 class _Removal:
-    raw_id: int | None
+    key: Key
+    raw_record_id: int | None
 
 
 @dataclass(frozen=True)
@@ -165,14 +166,10 @@ async def apply(
 
     A handful of statements whatever the count. Returns how many versions were written.
     """
-    given: list[tuple[int, Key, CanonicalValues | _Removal]] = [
-        (v.raw_record_id if v.raw_record_id is not None else -1, v.key, v) for v in upserts
-    ]
-    given += [
-        (raw_id if raw_id is not None else -1, key, _Removal(raw_id)) for key, raw_id in removals
-    ]
-    given.sort(key=lambda change: change[0])  # stable: equal raw ids keep their order
-    latest: dict[Key, CanonicalValues | _Removal] = {key: change for _, key, change in given}
+    given: list[CanonicalValues | _Removal] = [*upserts]
+    given += [_Removal(key, raw_id) for key, raw_id in removals]
+    given.sort(key=lambda c: -1 if c.raw_record_id is None else c.raw_record_id)  # stable
+    latest = {change.key: change for change in given}
     keys = list(latest)
     current = await _current(session, keys)
     new_rows: list[tuple[CanonicalValues, int]] = []
@@ -185,7 +182,7 @@ async def apply(
         if isinstance(change, _Removal):
             if existing is not None and not existing.removed:
                 retired.append(existing.id)
-                tombstones.append((existing.id, change.raw_id))
+                tombstones.append((existing.id, change.raw_record_id))
         elif existing is None:
             new_rows.append((change, 1))
         elif existing.content_hash != change.content_hash or existing.removed:
@@ -204,7 +201,7 @@ async def apply(
 
 
 def _stale(change: CanonicalValues | _Removal, existing: _Current) -> bool:
-    raw_id = change.raw_id if isinstance(change, _Removal) else change.raw_record_id
+    raw_id = change.raw_record_id
     return raw_id is not None and existing.raw_id is not None and raw_id < existing.raw_id
 
 
