@@ -25,6 +25,18 @@ def activities(sb, retry, ingestor, **overrides) -> PlaidActivities:
     return PlaidActivities(connector, ingestor, retry)
 
 
+async def failing_fetch(
+    faults: list[Fault], retry, activity_run
+) -> tuple[ApplicationError, int, MemoryIngestor]:
+    """A fetch that fails under `faults`: its error, the sync calls made, what was stored."""
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, faults=FaultPlan(faults=faults)) as sb:
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(activities(sb, retry, ingestor).fetch, REQUEST)
+        calls = sb.hosts["plaid"].requests("/transactions/sync")
+    return failed.value, calls, ingestor
+
+
 def item_key(sb) -> str:
     return PlaidConnector.from_settings(sandbox_settings(sb.env())).config.item_key
 
@@ -149,15 +161,12 @@ async def test_an_update_that_keeps_changing_gives_up_with_plaids_own_error(
 ):
     """Every pass meets a mutation on page 2: after MAX_RESTARTS restarts the fetch fails
     (retryably) naming Plaid's code, and nothing of the update is stored."""
-    plan = FaultPlan(faults=[Fault(kind="plaid_mutation", server="plaid")])
-    ingestor = MemoryIngestor()
-    async with run_sandbox(DATA, faults=plan) as sb:
-        with pytest.raises(ApplicationError) as failed:
-            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
-        calls = sb.hosts["plaid"].requests("/transactions/sync")
+    failed, calls, ingestor = await failing_fetch(
+        [Fault(kind="plaid_mutation", server="plaid")], fast_retry, activity_run
+    )
     assert calls == 2 * (MAX_RESTARTS + 1)  # each pass: page 1, then page 2 refused
-    assert failed.value.type == "VendorUnavailable"
-    assert "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION" in str(failed.value)
+    assert failed.type == "VendorUnavailable"
+    assert "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION" in str(failed)
     assert ingestor.pages == [] and ingestor.cursors == {}
 
 
@@ -166,17 +175,14 @@ async def test_a_rate_limit_that_lasts_fails_with_plaids_code_and_retry_after(
 ):
     """429 from page 2 on: the update restarts, its first page is retried in place until the
     tries run out, and the failure keeps Plaid's code and Retry-After for Temporal."""
-    plan = FaultPlan(
-        faults=[Fault(kind="rate_limit", server="plaid", path="/transactions/sync", after=1)]
+    failed, calls, ingestor = await failing_fetch(
+        [Fault(kind="rate_limit", server="plaid", path="/transactions/sync", after=1)],
+        fast_retry,
+        activity_run,
     )
-    ingestor = MemoryIngestor()
-    async with run_sandbox(DATA, faults=plan) as sb:
-        with pytest.raises(ApplicationError) as failed:
-            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
-        calls = sb.hosts["plaid"].requests("/transactions/sync")
     assert calls == 2 + fast_retry.attempts
-    assert "TRANSACTIONS_SYNC_LIMIT" in str(failed.value)  # Plaid's own code
-    assert failed.value.next_retry_delay is not None  # and its Retry-After
+    assert "TRANSACTIONS_SYNC_LIMIT" in str(failed)  # Plaid's own code
+    assert failed.next_retry_delay is not None  # and its Retry-After
     assert ingestor.pages == []
 
 
@@ -187,21 +193,18 @@ async def test_a_page_that_stays_malformed_is_kept_and_none_of_its_update_is(
     page is then tried in place until the tries run out. The fetch fails naming the request,
     the last body received is kept with its problem, and no page of the update (nor its
     cursor) is stored, so the next fetch brings the whole update again."""
-    plan = FaultPlan(
-        faults=[Fault(kind="malformed", server="plaid", path="/transactions/sync", after=1)]
+    failed, calls, ingestor = await failing_fetch(
+        [Fault(kind="malformed", server="plaid", path="/transactions/sync", after=1)],
+        fast_retry,
+        activity_run,
     )
-    ingestor = MemoryIngestor()
-    async with run_sandbox(DATA, faults=plan) as sb:
-        with pytest.raises(ApplicationError) as failed:
-            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
-        calls = sb.hosts["plaid"].requests("/transactions/sync")
     assert calls == 2 + fast_retry.attempts
-    assert failed.value.type == "VendorUnavailable" and "MALFORMED_BODY" in str(failed.value)
+    assert failed.type == "VendorUnavailable" and "MALFORMED_BODY" in str(failed)
     [kept] = ingestor.pages
     assert kept.body == b'{"data": [{"id": "trunc' and kept.page_type == PAGE_TYPE
     assert kept.problem is not None and kept.origin in kept.problem
     assert kept.origin == "POST /transactions/sync cursor="  # the update's first page
-    assert kept.origin in str(failed.value)
+    assert kept.origin in str(failed)
     assert ingestor.live_ids() == set() and ingestor.cursors == {}
 
 
@@ -216,11 +219,9 @@ async def test_a_mid_update_page_malformed_on_every_pass_is_the_one_kept(fast_re
         Fault(kind="malformed", server="plaid", after=n + 1, times=1)
         for n in range(MAX_RESTARTS + 1)
     ]
-    ingestor = MemoryIngestor()
-    async with run_sandbox(DATA, faults=FaultPlan(faults=every_page_2)) as sb:
-        with pytest.raises(ApplicationError, match="MALFORMED_BODY"):
-            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
-        assert sb.hosts["plaid"].requests("/transactions/sync") == 2 * (MAX_RESTARTS + 1)
+    failed, calls, ingestor = await failing_fetch(every_page_2, fast_retry, activity_run)
+    assert "MALFORMED_BODY" in str(failed)
+    assert calls == 2 * (MAX_RESTARTS + 1)
     [kept] = ingestor.pages
     assert kept.origin == f"POST /transactions/sync cursor={second_cursor}"
     assert kept.problem is not None and ingestor.live_ids() == set() and not ingestor.cursors
