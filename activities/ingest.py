@@ -187,3 +187,12 @@ class Ingestor:
     async def save_cursor(self, source: Source, key: str, cursor: str) -> None:
         async with self.sessions.begin() as session:
             await raw.save_cursor(session, source.value, key, cursor)
+
+    @asynccontextmanager
+    async def hold(self, source: Source, key: str) -> AsyncIterator[None]:
+        """Exclusive use of a cursor, across every worker on this ledger, until exit: a
+        transaction holds its advisory lock while the caller reads, asks and saves (on
+        connections of its own, so what it saves is committed before the lock is let go)."""
+        async with self.sessions.begin() as session:
+            await raw.lock_cursor(session, source.value, key)
+            yield

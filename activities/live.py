@@ -11,7 +11,7 @@ from typing import Any
 
 from activities.fetch_support import PageIngestor
 from activities.plaid import PlaidActivities
-from activities.quickbooks import LedgerTokenBackend, QuickBooksActivities
+from activities.quickbooks import CursorTable, LedgerTokenBackend, QuickBooksActivities
 from activities.shopify import ShopifyActivities
 from activities.stripe import StripeActivities
 from connectors.plaid import PlaidConnector
@@ -30,7 +30,7 @@ def _configured(build: Any, *args: Any) -> Any:
 
 
 def quickbooks_connector(
-    settings: Settings, ingestor: PageIngestor, stack: AsyncExitStack
+    settings: Settings, ingestor: CursorTable, stack: AsyncExitStack
 ) -> QuickBooksConnector | None:
     """The one QuickBooks client of a worker: fetch and write-back share its token chain."""
     quickbooks = _configured(

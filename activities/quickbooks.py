@@ -19,8 +19,10 @@ read deletions, 1,000 changes at one moment) is named in the result's warnings.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Protocol
 
 from temporalio import activity
 
@@ -45,11 +47,19 @@ CDC_MARGIN = timedelta(minutes=10)
 CDC_REACH = CDC_HORIZON - timedelta(hours=1)
 
 
+class CursorTable(Protocol):
+    """What the token backend needs of `activities.ingest.Ingestor`."""
+
+    async def get_cursor(self, source: Source, key: str) -> str | None: ...
+    async def save_cursor(self, source: Source, key: str, cursor: str) -> None: ...
+    def hold(self, source: Source, key: str) -> AbstractAsyncContextManager[None]: ...
+
+
 class LedgerTokenBackend:
     """A `connectors.token_store.KeyValueStore` on the ingestor's cursor table (stores only
     ciphertext). To be replaced by the lead's token table."""
 
-    def __init__(self, ingestor: PageIngestor) -> None:
+    def __init__(self, ingestor: CursorTable) -> None:
         self.ingestor = ingestor
 
     async def get(self, key: str) -> str | None:
@@ -57,6 +67,9 @@ class LedgerTokenBackend:
 
     async def put(self, key: str, value: str) -> None:
         await self.ingestor.save_cursor(Source.QUICKBOOKS, key, value)
+
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
+        return self.ingestor.hold(Source.QUICKBOOKS, key)
 
 
 class QuickBooksActivities(VendorFetch[QuickBooksConnector]):

@@ -116,6 +116,10 @@ class NormalizingIngestor:
     async def save_cursor(self, source: Any, key: str, cursor: str) -> None:
         self.cursors[(source, key)] = cursor
 
+    @contextlib.asynccontextmanager
+    async def hold(self, source: Any, key: str):
+        yield  # one process, one connector per source: nobody else refreshes its tokens
+
 
 class TimedIngestor:
     """Passes batches through, adding up the time spent storing pages (`sink.add`)."""

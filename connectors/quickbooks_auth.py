@@ -41,22 +41,28 @@ class QuickBooksAuth:
         self.initial_refresh_token = initial_refresh_token
         self.store = store
         self.tokens: OAuthTokens | None = None
+        self.refused: str | None = None  # the access token the API last answered 401 to
         self.lock = asyncio.Lock()
 
     async def access_token(self) -> str:
         async with self.lock:
-            tokens = self.tokens or await self._stored_or_initial()
-            if not _fresh(tokens):
-                tokens = await self._refresh(tokens)
+            tokens = self.tokens
+            if tokens is None or not self._usable(tokens):
+                async with self.store.exclusive():  # other workers wait here, then read ours
+                    tokens = await self._stored_or_initial()
+                    if not self._usable(tokens):
+                        tokens = await self._refresh(tokens)
             self.tokens = tokens
             assert tokens.access_token
             return tokens.access_token
 
     async def rejected(self, token: str) -> None:
-        """The API said 401 to `token`: forget it so the next call refreshes."""
+        """The API said 401 to `token`: never use it again, so the next call refreshes."""
         async with self.lock:
-            if self.tokens and self.tokens.access_token == token:
-                self.tokens = self.tokens.model_copy(update={"access_token": None})
+            self.refused = token
+
+    def _usable(self, tokens: OAuthTokens) -> bool:
+        return _fresh(tokens) and tokens.access_token != self.refused
 
     async def _stored_or_initial(self) -> OAuthTokens:
         """The stored (rotated) tokens, unless QBO_REFRESH_TOKEN was set anew since they were
@@ -82,16 +88,8 @@ class QuickBooksAuth:
         return OAuthTokens(refresh_token=self.initial_refresh_token, granted_from=configured)
 
     async def _refresh(self, tokens: OAuthTokens) -> OAuthTokens:
-        try:
-            fresh = await self._grant(tokens.refresh_token)
-        except VendorAuthError:
-            # Another worker may have rotated the token since we read it: use theirs.
-            stored = await self.store.load()
-            if not stored or stored.refresh_token == tokens.refresh_token:
-                raise
-            if _fresh(stored):
-                return stored
-            fresh = await self._grant(stored.refresh_token)
+        """Called holding the store's key, so the refresh token read is still the newest."""
+        fresh = await self._grant(tokens.refresh_token)
         fresh = fresh.model_copy(update={"granted_from": tokens.granted_from})
         await self.store.save(fresh)  # before first use: the old refresh token may be dead now
         return fresh

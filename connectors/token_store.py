@@ -1,14 +1,17 @@
 """OAuth tokens kept encrypted at rest, behind a small store protocol.
 
 QuickBooks rotates its refresh token on every refresh and may invalidate the old one, so the new
-pair is saved *before* the access token is used. The store encrypts with Fernet (AES-128-CBC +
-HMAC-SHA256) under a key derived from Settings; the bytes land wherever the `KeyValueStore` keeps
-them (the ledger, through the ingestor's cursor table, until the lead gives tokens a table).
+pair is saved *before* the access token is used. A refresh holds the store's key (`hold`) from
+reading the pair to saving the new one: two workers sharing a company's tokens never present
+the same refresh token. The store encrypts with Fernet (AES-128-CBC + HMAC-SHA256) under a key
+derived from Settings; the bytes land wherever the `KeyValueStore` keeps them (the ledger,
+through the ingestor's cursor table, until the lead gives tokens a table).
 """
 
 from __future__ import annotations
 
 import base64
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Protocol
 
@@ -32,11 +35,17 @@ class OAuthTokens(BaseModel):
 class TokenStore(Protocol):
     async def load(self) -> OAuthTokens | None: ...
     async def save(self, tokens: OAuthTokens) -> None: ...
+    def exclusive(self) -> AbstractAsyncContextManager[None]:
+        """Held across load → refresh → save: no other holder, in any process, meanwhile."""
+        ...
 
 
 class KeyValueStore(Protocol):
     async def get(self, key: str) -> str | None: ...
     async def put(self, key: str, value: str) -> None: ...
+    def hold(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Exclusive use of `key` until exit, across every process sharing the store."""
+        ...
 
 
 def fernet_from_secret(secret: str, *, purpose: str) -> Fernet:
@@ -70,6 +79,9 @@ class EncryptedTokenStore:
                 "set its new refresh token"
             ) from error
         return OAuthTokens.model_validate_json(plain)
+
+    def exclusive(self) -> AbstractAsyncContextManager[None]:
+        return self.backend.hold(self.key)
 
     async def save(self, tokens: OAuthTokens) -> None:
         sealed = self.fernet.encrypt(tokens.model_dump_json().encode()).decode()

@@ -280,6 +280,14 @@ async def get_cursor(session: AsyncSession, source: str, key: str) -> str | None
     ).scalar_one_or_none()
 
 
+_LOCK_CURSOR = text("SELECT pg_advisory_xact_lock(hashtext('accord.cursor'), hashtext(:name))")
+
+
+async def lock_cursor(session: AsyncSession, source: str, key: str) -> None:
+    """Wait for any other transaction holding this cursor's lock; held until the commit."""
+    await session.execute(_LOCK_CURSOR, {"name": f"{source}:{key}"})
+
+
 async def save_cursor(session: AsyncSession, source: str, key: str, cursor: str) -> None:
     stmt = insert(SyncCursor).values(source=source, key=key, cursor=cursor)
     await session.execute(

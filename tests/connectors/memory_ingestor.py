@@ -6,6 +6,7 @@ pages, so a test can ask "which records does the ledger now hold" without Postgr
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -143,9 +144,15 @@ class MemoryKeyValueStore:
 
     def __init__(self) -> None:
         self.values: dict[str, str] = {}
+        self.locks: dict[str, asyncio.Lock] = {}
 
     async def get(self, key: str) -> str | None:
         return self.values.get(key)
 
     async def put(self, key: str, value: str) -> None:
         self.values[key] = value
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        async with self.locks.setdefault(key, asyncio.Lock()):
+            yield

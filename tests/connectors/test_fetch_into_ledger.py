@@ -3,6 +3,7 @@ sent, one version per record however often a window overlap fetches it again."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, date, datetime
 
@@ -28,7 +29,7 @@ from sandbox.servers import run_sandbox
 
 from .conftest import fetch_input, sandbox_settings
 from .connector_data import in_range, plaid_transactions, stripe_objects
-from .test_fetch_quickbooks import delete_in_books
+from .test_fetch_quickbooks import TOKEN_PATH, delete_in_books
 
 STRIPE = stripe_objects(per_day=3, payout_every=3)
 PLAID = plaid_transactions(count=700)
@@ -241,3 +242,34 @@ async def test_a_batch_counts_each_request_left_unreadable_once(sessions):
         counted.append(sink.result().problems)
     assert counted == [2, 2, 1, 1]
     assert await count(sessions, select(func.count()).select_from(RawPage)) == 3
+
+
+async def test_two_workers_whose_access_token_expired_refresh_it_once(sessions):
+    """Intuit rotates the refresh token on every refresh, and the old one stops working. Two
+    workers on one ledger, each with the company's access token in memory, are refused it at
+    once: one refreshes while the other waits on the ledger's lock and then uses the pair it
+    saved, instead of presenting the dead refresh token (`invalid_grant`, which fails a fetch
+    at once)."""
+    data = generate(seed=11, month=date(2026, 10, 1), orders=20)
+
+    def worker(sb) -> QuickBooksConnector:
+        backend = LedgerTokenBackend(Ingestor(sessions))
+        return QuickBooksConnector.from_settings(sandbox_settings(sb.env()), backend)
+
+    async with run_sandbox(data) as sb:
+        workers = [worker(sb), worker(sb)]
+        try:
+            first = await asyncio.gather(*(w.query_page("Invoice", OCT_1, NOV_1) for w in workers))
+            assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 1  # the second read the first's
+            sb.quickbooks.oauth.access_tokens.clear()  # Intuit expires them both
+            again = await asyncio.gather(*(w.query_page("Invoice", OCT_1, NOV_1) for w in workers))
+        finally:
+            for w in workers:
+                await w.aclose()
+        assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 2
+        tokens = {w.auth.tokens.refresh_token for w in workers if w.auth.tokens}
+        assert tokens == {sb.quickbooks.oauth.refresh_token}  # both hold the live one
+    invoices = [
+        [p.data["QueryResponse"].get("Invoice", []) for p in pages] for pages in (first, again)
+    ]
+    assert invoices[0] == invoices[1] and all(invoices[0])
