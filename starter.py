@@ -71,10 +71,12 @@ def parse_sources(value: str) -> list[Source]:
 async def run_reconciliation(settings: Settings, request: ReconcileInput) -> tuple[RunSummary, str]:
     """Start the embedded servers if needed, a worker, the workflow; wait for its summary."""
     from runtime.client import connect_temporal
+    from runtime.collector import tune_for_bulk_reading
     from runtime.embedded import embedded_services
     from worker import running_worker
     from workflows.reconciliation import ReconciliationWorkflow
 
+    tune_for_bulk_reading()  # this process is the run's worker
     async with embedded_services(settings) as services:
         client = await connect_temporal(
             services.temporal_address, settings.temporal_namespace, settings=settings

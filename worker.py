@@ -69,11 +69,13 @@ async def running_worker(
 
 async def main() -> None:
     from runtime.client import connect_temporal
+    from runtime.collector import tune_for_bulk_reading
     from runtime.embedded import embedded_services
     from runtime.observability import configure_logging, telemetry_runtime
 
     settings = get_settings()
     configure_logging(settings)
+    tune_for_bulk_reading()
     async with embedded_services(settings, temporal=False) as services:
         client = await connect_temporal(
             settings.temporal_address or f"127.0.0.1:{settings.embedded_temporal_port}",
