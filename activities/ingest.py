@@ -25,6 +25,7 @@ from normalizers import RawItem, load_json, split_page
 # `GET /v1/balance_transactions?payout=po_…` pages: the payout is known from the query only.
 PAYOUT_PAGE = re.compile(r"^balance_transactions_payout_(?P<payout>.+)$")
 PAYOUT_RELATION = "payout"
+HOLD_WAIT = 45  # seconds a worker waits for another's hold on a cursor (a token refresh)
 
 
 def read_page(source: Source, page_type: str, origin: str, body: bytes) -> list[RawItem]:
@@ -192,7 +193,18 @@ class Ingestor:
     async def hold(self, source: Source, key: str) -> AsyncIterator[None]:
         """Exclusive use of a cursor, across every worker on this ledger, until exit: a
         transaction holds its advisory lock while the caller reads, asks and saves (on
-        connections of its own, so what it saves is committed before the lock is let go)."""
-        async with self.sessions.begin() as session:
-            await raw.lock_cursor(session, source.value, key)
-            yield
+        connections of its own, so what it saves is committed before the lock is let go).
+        Waiting longer than `HOLD_WAIT` seconds fails, retryably, naming the cursor."""
+        async with self.sessions() as session:
+            await session.begin()
+            try:
+                await raw.lock_cursor(session, source.value, key, wait_seconds=HOLD_WAIT)
+            except raw.LockTimeout:
+                raise TimeoutError(
+                    f"another worker has held the lock on {source.value} {key!r} for {HOLD_WAIT} s"
+                ) from None
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):  # it wrote nothing; a lost link frees it
+                    await session.rollback()

@@ -20,6 +20,7 @@ from models.errors import ConfigurationError
 VENDOR = "quickbooks"
 INTUIT_TOKEN_URL = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 EARLY = timedelta(minutes=5)  # refresh this long before Intuit's stated expiry
+GRANT_SECONDS = 30  # the whole token call, while holding the store's key
 
 
 class QuickBooksAuth:
@@ -88,22 +89,35 @@ class QuickBooksAuth:
         return OAuthTokens(refresh_token=self.initial_refresh_token, granted_from=configured)
 
     async def _refresh(self, tokens: OAuthTokens) -> OAuthTokens:
-        """Called holding the store's key, so the refresh token read is still the newest."""
-        fresh = await self._grant(tokens.refresh_token)
+        """Called holding the store's key, so the refresh token read is the newest, unless
+        a worker that does not take the key (an older version, mid-upgrade) rotated it."""
+        try:
+            fresh = await self._grant(tokens.refresh_token)
+        except VendorAuthError:
+            stored = await self.store.load()
+            if not stored or stored.refresh_token == tokens.refresh_token:
+                raise
+            if self._usable(stored):
+                return stored
+            fresh = await self._grant(stored.refresh_token)
         fresh = fresh.model_copy(update={"granted_from": tokens.granted_from})
         await self.store.save(fresh)  # before first use: the old refresh token may be dead now
         return fresh
 
     async def _grant(self, refresh_token: str) -> OAuthTokens:
         try:
-            response = await self.http.post(
-                self.token_url,
-                auth=self.client,
-                data={"grant_type": "refresh_token", "refresh_token": refresh_token},
-                headers={"Accept": "application/json"},
-            )
+            async with asyncio.timeout(GRANT_SECONDS):  # other workers wait on the key meanwhile
+                response = await self.http.post(
+                    self.token_url,
+                    auth=self.client,
+                    data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+                    headers={"Accept": "application/json"},
+                )
         except httpx.TransportError as error:
             raise TransientVendorError(VENDOR, "token_endpoint", repr(error)) from error
+        except TimeoutError as error:
+            detail = f"no answer from the token endpoint in {GRANT_SECONDS} s"
+            raise TransientVendorError(VENDOR, "token_endpoint", detail) from error
         body = _json(response)
         if response.status_code != 200:
             code = str(body.get("error") or f"http_{response.status_code}")

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Select, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -280,12 +281,25 @@ async def get_cursor(session: AsyncSession, source: str, key: str) -> str | None
     ).scalar_one_or_none()
 
 
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's lock_not_available: lock_timeout ran out
 _LOCK_CURSOR = text("SELECT pg_advisory_xact_lock(hashtext('accord.cursor'), hashtext(:name))")
 
 
-async def lock_cursor(session: AsyncSession, source: str, key: str) -> None:
-    """Wait for any other transaction holding this cursor's lock; held until the commit."""
-    await session.execute(_LOCK_CURSOR, {"name": f"{source}:{key}"})
+class LockTimeout(Exception):
+    """Another transaction held the lock longer than the caller would wait."""
+
+
+async def lock_cursor(session: AsyncSession, source: str, key: str, wait_seconds: int) -> None:
+    """Wait up to `wait_seconds` for any other transaction holding this cursor's lock (then
+    `LockTimeout`, and the transaction is aborted); held until the transaction ends."""
+    await session.execute(text(f"SET LOCAL lock_timeout = '{int(wait_seconds)}s'"))
+    try:
+        await session.execute(_LOCK_CURSOR, {"name": f"{source}:{key}"})
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            raise LockTimeout(f"{source}:{key}") from error
+        raise
+    await session.execute(text("SET LOCAL lock_timeout = 0"))
 
 
 async def save_cursor(session: AsyncSession, source: str, key: str, cursor: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
 
+from activities import ingest
 from activities.ingest import Ingestor
 from activities.normalize import Normalizer
 from activities.plaid import PlaidActivities
@@ -273,3 +274,18 @@ async def test_two_workers_whose_access_token_expired_refresh_it_once(sessions):
         [p.data["QueryResponse"].get("Invoice", []) for p in pages] for pages in (first, again)
     ]
     assert invoices[0] == invoices[1] and all(invoices[0])
+
+
+async def test_a_worker_waits_a_bounded_time_for_anothers_hold_on_the_tokens(sessions, monkeypatch):
+    """A worker whose token call hangs holds the lock; the others give up after `HOLD_WAIT`
+    with an error naming it (retried by Temporal), and get it once it is let go."""
+    monkeypatch.setattr(ingest, "HOLD_WAIT", 1)
+    first, second = Ingestor(sessions), Ingestor(sessions)
+    async with first.hold(Source.QUICKBOOKS, "oauth_tokens"):
+        with pytest.raises(TimeoutError, match="held the lock on quickbooks 'oauth_tokens'"):
+            async with second.hold(Source.QUICKBOOKS, "oauth_tokens"):
+                pass
+        async with second.hold(Source.QUICKBOOKS, "another_key"):  # other keys are free
+            pass
+    async with second.hold(Source.QUICKBOOKS, "oauth_tokens"):  # free once let go
+        pass

@@ -11,6 +11,8 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.quickbooks import QuickBooksActivities
+from connectors import quickbooks_auth
+from connectors.errors import TransientVendorError
 from connectors.quickbooks import DELETABLE, QuickBooksConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
@@ -193,6 +195,52 @@ async def test_a_retry_resumes_at_the_heartbeated_start_position(fast_retry, act
     assert first == 3
     assert total - first == pages - 2  # the two stored pages were not asked for again
     assert_stored_once_but_at_page_edges(ingestor, page_size=50)
+
+
+async def test_tokens_rotated_by_a_worker_that_takes_no_lock_are_read_again(fast_retry):
+    """Mid-upgrade, an older worker refreshes without the ledger's lock. It rotates the pair
+    just after this worker read it, so this worker's refresh token is dead: Intuit answers
+    invalid_grant, and the pair the older worker saved is used instead of failing the fetch."""
+    tokens = MemoryKeyValueStore()
+    async with run_sandbox(DATA) as sb:
+        first = connector(sb, tokens)
+        await first.auth.access_token()  # connected: a pair is stored
+        stored = await first.auth.store.load()
+        assert stored is not None
+        expired = stored.model_copy(update={"access_expires_at": datetime(2020, 1, 1, tzinfo=UTC)})
+        await first.auth.store.save(expired)
+        older, read = connector(sb, tokens), tokens.get
+
+        async def read_then_rotated(key: str) -> str | None:
+            value = await read(key)
+            tokens.get = read  # type: ignore[method-assign]
+            await older.auth._refresh(expired)  # the older worker, right after this read
+            return value
+
+        tokens.get = read_then_rotated  # type: ignore[method-assign]
+        worker = connector(sb, tokens)
+        try:
+            page = await worker.query_page("Invoice", FETCH_START, FETCH_END)
+        finally:
+            for qbo in (first, older, worker):
+                await qbo.aclose()
+        assert sb.hosts["quickbooks"].requests(TOKEN_PATH) == 3  # connect, older, refused
+        assert worker.auth.tokens == await older.auth.store.load()
+    assert page.data["QueryResponse"]["Invoice"]
+
+
+async def test_a_token_endpoint_that_hangs_fails_retryably_within_its_deadline(monkeypatch):
+    """Other workers wait for the token lock meanwhile: the whole call has a deadline, after
+    which it fails as transient (Temporal retries it) instead of holding the lock."""
+    monkeypatch.setattr(quickbooks_auth, "GRANT_SECONDS", 0.2)
+    slow = FaultPlan(faults=[Fault(kind="slow", path=TOKEN_PATH, delay_seconds=2)])
+    async with run_sandbox(DATA, slow) as sb:
+        qbo = connector(sb, MemoryKeyValueStore())
+        try:
+            with pytest.raises(TransientVendorError, match="no answer from the token endpoint"):
+                await qbo.auth.access_token()
+        finally:
+            await qbo.aclose()
 
 
 @pytest.mark.parametrize(
