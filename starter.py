@@ -24,6 +24,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from models.io import ReconcileInput, RunSummary, Window
 from models.records import Source
+from runtime.collector import tune_for_bulk_reading
 from runtime.settings import Settings, get_settings
 
 app = typer.Typer(
@@ -71,12 +72,10 @@ def parse_sources(value: str) -> list[Source]:
 async def run_reconciliation(settings: Settings, request: ReconcileInput) -> tuple[RunSummary, str]:
     """Start the embedded servers if needed, a worker, the workflow; wait for its summary."""
     from runtime.client import connect_temporal
-    from runtime.collector import tune_for_bulk_reading
     from runtime.embedded import embedded_services
     from worker import running_worker
     from workflows.reconciliation import ReconciliationWorkflow
 
-    tune_for_bulk_reading()  # this process is the run's worker
     async with embedded_services(settings) as services:
         client = await connect_temporal(
             services.temporal_address, settings.temporal_namespace, settings=settings
@@ -189,6 +188,7 @@ def reconcile(
             f"{source_dir} is not a directory of recorded responses", param_hint="--source-dir"
         )
     settings = get_settings()
+    tune_for_bulk_reading()  # this process is the run's worker
     request = ReconcileInput(
         window=window,
         sources=parse_sources(sources),
@@ -216,6 +216,7 @@ def demo(
     from sandbox.generator import generate, write_recorded
 
     settings = with_demo_approvers(get_settings())
+    tune_for_bulk_reading()  # this process is the run's worker (and the sandbox)
     data = generate(seed=seed, month=date.fromisoformat(f"{month}-01"), orders=orders)
     folder = settings.data_dir / "demo" / f"{month}-seed{seed}-orders{orders}"
     write_recorded(data, folder)  # the planted truth (expected.json), and the pages for --recorded
