@@ -118,7 +118,7 @@ class WritebackActivities:
                 writer = self._need(self.shopify, "Shopify")
                 marker = {"discrepancy": request.discrepancy_id, "correction": c.id}
                 return await asyncio.to_thread(
-                    writer.apply, c.object_id, c.field, c.to_value or "", marker
+                    writer.apply, c.object_id, c.field, c.to_value or "", marker, c.from_value
                 )
         except VendorAuthError as error:
             raise ApplicationError(

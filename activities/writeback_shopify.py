@@ -1,8 +1,9 @@
 """Corrections pushed to Shopify through ShopifyAPI: what its Admin API allows on an order.
 
-An order's `note`, its `email`, its `tags` (added, never removed) and a metafield `accord.reconciliation`
-marking the reconciliation. Shopify takes no idempotency key on these calls, so each is decided
-by a read first: a value already there is not written again. Requests go through ShopifyAPI's
+An order's `note` and `email` (replaced only over the value the correction was proposed against),
+its `tags` (added, never removed) and a metafield `accord.reconciliation` marking the
+reconciliation. Shopify takes no idempotency key on these calls, so each is decided by a read
+first: a value already there is not written again. Requests go through ShopifyAPI's
 `ShopifyConnection` built per call from the connector's site (as the fetch connector does), so no
 global ShopifyAPI session is shared between threads.
 """
@@ -62,36 +63,45 @@ class ShopifyWriter:
         answer = json.loads(response.body, parse_float=Decimal)
         return answer, call_limit(response.headers)
 
-    def apply(self, order_id: str, field: str, value: str, marker: dict) -> Pushed:
+    def apply(
+        self, order_id: str, field: str, value: str, marker: dict, before: str | None = None
+    ) -> Pushed:
+        """Set `field` of the order to `value`. For `note` and `email`, `before` is the value
+        the correction was proposed against: a different one in Shopify now is a conflict
+        (someone changed it since), never overwritten."""
         if field not in FIELDS:
             return Pushed(
                 ApplyStatus.FAILED,
                 f"Shopify orders take note, tags, email or metafield, not {field!r}",
             )
         order = self._call("GET", f"orders/{order_id}.json")["order"]
-        before = {k: order.get(k) for k in ("note", "tags", "email")}
+        shown = {k: order.get(k) for k in ("note", "tags", "email")}
         if field == "metafield":
-            return self._metafield(order_id, value or json.dumps(marker), before)
-        if field == "note":
-            if (order.get("note") or "") == value:
-                return Pushed(
-                    ApplyStatus.APPLIED, "note already set", order_id, None, before, before
-                )
-            change = {"note": value}
-        else:
+            return self._metafield(order_id, value or json.dumps(marker), shown)
+        if field == "tags":
             current = _tags(order.get("tags"))
             missing = [t for t in _tags(value) if t not in current]
             if not missing:
                 return Pushed(
-                    ApplyStatus.APPLIED, "tags already there", order_id, None, before, before
+                    ApplyStatus.APPLIED, "tags already there", order_id, None, shown, shown
                 )
             change = {"tags": ", ".join(current + missing)}
+        else:  # note, email: replaced, so only over the value the proposal saw
+            now = order.get(field) or ""
+            if now == value:
+                return Pushed(
+                    ApplyStatus.APPLIED, f"{field} already set", order_id, None, shown, shown
+                )
+            if before is not None and now != before:
+                changed = f"order {order_id} {field} is now {now!r}, not {before!r}"
+                return Pushed(ApplyStatus.CONFLICT, changed, order_id, None, shown)
+            change = {field: value}
         saved = self._call(
             "PUT", f"orders/{order_id}.json", {"order": {"id": int(order_id), **change}}
         )
         after = {k: saved["order"].get(k) for k in ("note", "tags", "email")}
         return Pushed(
-            ApplyStatus.APPLIED, "", order_id, saved["order"].get("updated_at"), before, after
+            ApplyStatus.APPLIED, "", order_id, saved["order"].get("updated_at"), shown, after
         )
 
     def _metafield(self, order_id: str, value: str, before: dict) -> Pushed:

@@ -57,6 +57,22 @@ def tag_correction(tags: str) -> Discrepancy:
     )
 
 
+def field_correction(field: str, from_value: str | None, to_value: str) -> Discrepancy:
+    return tag_correction("").model_copy(
+        update={
+            "field": DiscrepancyField.CUSTOMER if field == "email" else DiscrepancyField.STATUS,
+            "correction": Correction(
+                system="shopify",
+                object_type="order",
+                object_id=str(ORDER),
+                field=field,
+                from_value=from_value,
+                to_value=to_value,
+            ),
+        }
+    )
+
+
 def activities(host: VendorHost, sessions, settings) -> WritebackActivities:
     config = ShopifyConfig(f"{host.url}/admin/api/{VERSION}", TOKEN, VERSION)
     return WritebackActivities(sessions, settings, shopify=ShopifyWriter(config))
@@ -152,3 +168,42 @@ async def test_dry_run_shows_and_pushes_nothing(shop, sessions, approval_setting
     assert result.status == ApplyStatus.DRY_RUN
     assert "would set shopify order 450789469 tags: None → 'accord-reconciled'" in result.detail
     assert sum(host.calls.values()) == 0 and state.orders[ORDER].get("tags") in (None, "")
+
+
+async def test_an_approved_email_correction_sets_the_orders_email(
+    shop, sessions, approval_settings
+):
+    """The order's email is replaced (not added to its tags), once."""
+    host, state = shop
+    was = state.orders[ORDER]["email"]
+    d = field_correction("email", was, "bob.norman@example.com")
+    run_id = await seed_run(sessions, [d])
+    acts = activities(host, sessions, approval_settings)
+    result = await ActivityEnvironment().run(acts.apply_correction, _input(d, run_id))
+    again = acts.shopify.apply(str(ORDER), "email", "bob.norman@example.com", {}, was)
+    assert result.status == again.status == ApplyStatus.APPLIED
+    assert state.orders[ORDER]["email"] == "bob.norman@example.com"
+    assert "bob.norman" not in (state.orders[ORDER].get("tags") or "")
+    assert host.requests(f"/admin/api/{VERSION}/orders/{ORDER}.json", "PUT") == 1
+    async with sessions() as session:
+        [row] = (await session.execute(select(CorrectionOutbox))).scalars()
+    assert (row.before["email"], row.after["email"]) == (was, "bob.norman@example.com")
+
+
+@pytest.mark.parametrize("field", ["email", "note"])
+async def test_a_value_changed_in_shopify_since_the_proposal_is_a_conflict(
+    shop, sessions, approval_settings, field
+):
+    """The merchant edited the order after Accord proposed the correction: theirs is kept,
+    and the discrepancy is reopened instead of overwriting it."""
+    host, state = shop
+    state.orders[ORDER][field] = "edited-by-merchant@example.com"
+    d = field_correction(field, "what-accord-saw@example.com", "accord@example.com")
+    run_id = await seed_run(sessions, [d])
+    result = await ActivityEnvironment().run(
+        activities(host, sessions, approval_settings).apply_correction, _input(d, run_id)
+    )
+    assert result.status == ApplyStatus.CONFLICT
+    assert "edited-by-merchant@example.com" in result.detail
+    assert state.orders[ORDER][field] == "edited-by-merchant@example.com"
+    assert host.requests(f"/admin/api/{VERSION}/orders/{ORDER}.json", "PUT") == 0
