@@ -22,7 +22,7 @@ from temporalio import activity
 from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
 from connectors.errors import MalformedPage, TransientVendorError
 from connectors.pages import Page
-from connectors.plaid import PlaidConnector, SyncMutationDuringPagination
+from connectors.plaid import INITIAL_ONLY, PlaidConnector, SyncMutationDuringPagination
 from models.io import FetchInput, FetchResult
 from models.records import Source
 
@@ -54,6 +54,13 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
         for page in pages:
             await run.store(PAGE_TYPE, page)
         await run.flush()  # the update's records are committed before its cursor is
+        if pages[-1].data.get("transactions_update_status") == INITIAL_ONLY:
+            run.warn(
+                "plaid_history",
+                "Plaid has pulled only this Item's recent transactions so far "
+                "(transactions_update_status INITIAL_UPDATE_COMPLETE): older bank lines "
+                "arrive with a later run, so deposits before them may show as missing",
+            )
         if cursor != start:
             await self.ingestor.save_cursor(Source.PLAID, key, cursor)
 

@@ -17,8 +17,10 @@ import plaid
 import urllib3
 from plaid.api.plaid_api import PlaidApi
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
+from plaid.model.transactions_sync_request_options import TransactionsSyncRequestOptions
 
 from connectors.errors import (
+    MalformedPage,
     TransientVendorError,
     VendorAuthError,
     VendorRequestError,
@@ -32,6 +34,8 @@ from runtime.settings import Settings
 VENDOR = "plaid"
 SYNC_PAGE_SIZE = 500  # Plaid's maximum `count`
 MUTATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+# `transactions_update_status`: nothing pulled yet, or only the last 30 days or so so far
+NOT_READY, INITIAL_ONLY = "NOT_READY", "INITIAL_UPDATE_COMPLETE"
 AUTH_CODES = {
     "INVALID_API_KEYS",
     "INVALID_ACCESS_TOKEN",
@@ -121,7 +125,10 @@ class PlaidConnector:
 
     def _sync_page(self, cursor: str | None) -> Page:
         request = TransactionsSyncRequest(
-            access_token=self.config.access_token, count=SYNC_PAGE_SIZE
+            access_token=self.config.access_token,
+            count=SYNC_PAGE_SIZE,
+            # the bank's own text, where invoice numbers are (else Plaid sends it as null)
+            options=TransactionsSyncRequestOptions(include_original_description=True),
         )
         if cursor:
             request.cursor = cursor
@@ -140,6 +147,16 @@ class PlaidConnector:
         if response.status != 200:
             raise plaid_error(response.status, body, response.headers.get("Retry-After"))
         data = load_page(VENDOR, body, origin, "next_cursor", str, code="MALFORMED_BODY")
+        for key in ("added", "modified", "removed"):  # else its records would be skipped
+            if not isinstance(data.get(key), list):
+                raise MalformedPage(VENDOR, "MALFORMED_BODY", origin, f"no {key} (list)", body)
+        if data.get("transactions_update_status") == NOT_READY:
+            raise TransientVendorError(
+                VENDOR,
+                NOT_READY,
+                "Plaid has not pulled this Item's transactions yet "
+                "(transactions_update_status NOT_READY); its empty answer is not the bank's",
+            )
         next_cursor = data.get("next_cursor") if data.get("has_more") else None
         return Page(body=body, origin=origin, data=data, next_cursor=next_cursor)
 
@@ -154,6 +171,8 @@ def plaid_error(status: int, body: bytes, retry_after: str | None) -> Exception:
         envelope = {}
     code = str(envelope.get("error_code") or f"HTTP_{status}")
     message = str(envelope.get("error_message") or body[:200])
+    if envelope.get("request_id"):  # what Plaid's support asks for
+        message += f" (request_id {envelope['request_id']})"
     if code == MUTATION:
         return SyncMutationDuringPagination(VENDOR, code, message)
     if code in AUTH_CODES:

@@ -75,6 +75,9 @@ class PlaidState:
         for ref in removed or []:
             self.log.remove(ref["transaction_id"], ref.get("account_id", ""))
         self.accounts = accounts or _accounts_of(transactions)
+        # how far Plaid has pulled the Item: NOT_READY (nothing yet, empty answers),
+        # INITIAL_UPDATE_COMPLETE (recent days only) or HISTORICAL_UPDATE_COMPLETE
+        self.update_status = "HISTORICAL_UPDATE_COMPLETE"
 
     def add(self, txn: dict[str, Any]) -> None:
         with self.lock:
@@ -229,6 +232,8 @@ def sync(
         )
     except InvalidCursor:
         raise PlaidError(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not valid") from None
+    if state.update_status == "NOT_READY":  # Plaid's answer before its first pull
+        return _answer(state, options, [], [], [], "", False, rid)
     if cursor.head is not None and faults.pick(
         "plaid", "POST", "/transactions/sync", frozenset({"plaid_mutation"})
     ):
@@ -244,15 +249,37 @@ def sync(
         ) from None
     except InvalidCursor:
         raise PlaidError(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not valid") from None
+    return _answer(
+        state,
+        options,
+        update.added,
+        update.modified,
+        update.removed,
+        update.next_cursor,
+        update.has_more,
+        rid,
+    )
+
+
+def _answer(
+    state: PlaidState,
+    options: dict[str, Any],
+    added: list[dict[str, Any]],
+    modified: list[dict[str, Any]],
+    removed: list[dict[str, Any]],
+    next_cursor: str,
+    has_more: bool,
+    rid: str,
+) -> dict[str, Any]:
     accounts = [a for a in state.accounts if options.get("account_id") in (None, a["account_id"])]
     return {
-        "transactions_update_status": "HISTORICAL_UPDATE_COMPLETE",
+        "transactions_update_status": state.update_status,
         "accounts": accounts,
-        "added": [_shown(t, options) for t in update.added],
-        "modified": [_shown(t, options) for t in update.modified],
-        "removed": update.removed,
-        "next_cursor": update.next_cursor,
-        "has_more": update.has_more,
+        "added": [_shown(t, options) for t in added],
+        "modified": [_shown(t, options) for t in modified],
+        "removed": removed,
+        "next_cursor": next_cursor,
+        "has_more": has_more,
         "request_id": rid,
     }
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
+
 import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.plaid import MAX_RESTARTS, PAGE_TYPE, PlaidActivities
-from connectors.plaid import PlaidConnector
+from connectors.errors import MalformedPage
+from connectors.plaid import PlaidConfig, PlaidConnector
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
 from sandbox.servers import run_sandbox
@@ -133,6 +137,7 @@ async def test_bad_credentials_fail_at_once_naming_plaids_code(
         assert sb.hosts["plaid"].requests("/transactions/sync") == 1
     assert failed.value.type == "VendorAuthError" and failed.value.non_retryable
     assert code in str(failed.value) and failed.value.details[1] == code
+    assert "(request_id " in str(failed.value)  # what Plaid's support asks for
 
 
 async def test_a_failure_after_the_first_page_restarts_the_update_from_its_first_cursor(
@@ -225,3 +230,61 @@ async def test_a_mid_update_page_malformed_on_every_pass_is_the_one_kept(fast_re
     [kept] = ingestor.pages
     assert kept.origin == f"POST /transactions/sync cursor={second_cursor}"
     assert kept.problem is not None and ingestor.live_ids() == set() and not ingestor.cursors
+
+
+async def test_an_item_plaid_has_not_pulled_yet_is_not_fetched_as_empty(fast_retry, activity_run):
+    """Before its first pull Plaid answers NOT_READY with empty lists and an empty cursor:
+    that is not the bank saying "no transactions". The fetch fails, retryably (the run then
+    counts the bank as unavailable instead of flagging every deposit missing), nothing is
+    stored and no cursor saved; once Plaid has pulled, the next fetch brings everything."""
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        sb.plaid.update_status = "NOT_READY"
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        assert not failed.value.non_retryable and "NOT_READY" in str(failed.value)
+        assert ingestor.pages == [] and ingestor.cursors == {}
+        sb.plaid.update_status = "HISTORICAL_UPDATE_COMPLETE"
+        result = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    assert result.records == len(ALL_IDS) and ingestor.live_ids(PAGE_TYPE) == ALL_IDS
+
+
+async def test_an_item_with_only_its_recent_history_pulled_is_named_in_the_warnings(
+    fast_retry, activity_run
+):
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        sb.plaid.update_status = "INITIAL_UPDATE_COMPLETE"
+        result = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    assert result.records == len(ALL_IDS)
+    assert [w for w in result.warnings if "INITIAL_UPDATE_COMPLETE" in w]
+
+
+async def test_the_banks_own_description_is_asked_for_and_kept(fast_retry, activity_run):
+    """`original_description` (where a deposit's invoice numbers are) comes only when the
+    request asks for it; Plaid sends null otherwise."""
+    data = plaid_transactions(count=3)
+    data.plaid_transactions[0]["original_description"] = "ACH CREDIT ACME CO INV-1041 INV-1042"
+    ingestor = MemoryIngestor()
+    async with run_sandbox(data) as sb:
+        await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    [page] = ingestor.pages
+    described = {t["transaction_id"]: t.get("original_description") for t in page.json["added"]}
+    assert described[data.plaid_transactions[0]["transaction_id"]] == (
+        "ACH CREDIT ACME CO INV-1041 INV-1042"
+    )
+
+
+@pytest.mark.parametrize("broken", [{"added": None}, {"removed": {}}, {"modified": "[]"}])
+async def test_an_answer_without_its_three_lists_is_malformed_not_empty(broken):
+    """Read as empty, its update's cursor would be saved and its records never asked for
+    again; malformed, it is retried and, if it stays so, kept and the cursor left alone."""
+    body = {"added": [], "modified": [], "removed": [], "next_cursor": "c1", "has_more": False}
+
+    class OneAnswer:  # plaid-python's undecoded response, for this one function
+        def transactions_sync(self, request, _preload_content):
+            return SimpleNamespace(status=200, headers={}, data=json.dumps(body | broken).encode())
+
+    config = PlaidConfig(host="http://plaid.invalid", client_id="c", secret="s", access_token="t")
+    with pytest.raises(MalformedPage, match=f"no {next(iter(broken))} \\(list\\)"):
+        await PlaidConnector(config, api=OneAnswer()).sync_page(None)  # type: ignore[arg-type]
