@@ -62,7 +62,11 @@ def ref(f: Fields, object_type: str) -> SourceRef:
 
 
 def order_records(f: Fields) -> list[CanonicalRecord]:
-    """The order, then its embedded customer (absent for a guest checkout)."""
+    """The order, then its embedded customer (absent for a guest checkout). A test order
+    (`"test": true`, from Shopify's test gateway) is no sale: it gives no records (its raw
+    version is kept)."""
+    if f.flag("test"):
+        return []
     buyer = f.part("customer")
     records: list[CanonicalRecord] = [order(f, buyer)]
     if buyer is not None:
@@ -113,8 +117,28 @@ def refunded(f: Fields, currency: str) -> Decimal:
     for refund in f.items("refunds"):
         for money in refund.items("transactions"):
             if money.get("kind") == "refund" and money.get("status") == "success":
-                total += money.amount("amount", currency)
+                total += shop_money(money, currency)
     return total
+
+
+def shop_money(money: Fields, currency: str) -> Decimal:
+    """A transaction's amount in the shop's currency (the order's). Its own `amount` is in
+    the currency the customer paid in; `amount_set.shop_money` is the shop's, where given.
+    Without it, an amount in another currency cannot be read as the shop's."""
+    if money.get("amount_set.shop_money.amount") is not None:
+        shop = money.currency("amount_set.shop_money.currency_code", default=currency)
+        if shop != currency:
+            raise money.fail(
+                "amount_set.shop_money.currency_code",
+                f"shop money in {shop}, the order in {currency}",
+            )
+        return money.amount("amount_set.shop_money.amount", currency)
+    paid_in = money.currency("currency", default=currency)
+    if paid_in != currency:
+        raise money.fail(
+            "currency", f"a refund in {paid_in} on an order in {currency}, without its shop money"
+        )
+    return money.amount("amount", currency)
 
 
 def line_item(f: Fields, currency: str) -> LineItem:

@@ -99,6 +99,28 @@ def test_refunded_money_is_the_sum_of_successful_refund_transactions(the_order, 
     assert order.status is CanonicalStatus.PARTIAL_REFUND
 
 
+def test_a_refund_paid_in_the_customers_currency_counts_its_shop_money(the_order, shopify_body):
+    """A multi-currency store: the customer paid in EUR, the order (and the books) are USD.
+    The refund transaction's own amount is EUR; its `amount_set.shop_money` is the USD."""
+    refund = shopify_body("refund.json")["refund"]
+    money = refund["transactions"][0]
+    money.update(currency="EUR", amount="190.00")
+    money["amount_set"] = {
+        "shop_money": {"amount": "209.00", "currency_code": "USD"},
+        "presentment_money": {"amount": "190.00", "currency_code": "EUR"},
+    }
+    the_order.update(refunds=[refund], financial_status="partially_refunded")
+    assert order_of(the_order).refunded == Decimal("209.00")
+    del money["amount_set"]  # then its EUR cannot be read as dollars
+    with pytest.raises(InputError, match="a refund in EUR on an order in USD"):
+        order_of(the_order)
+
+
+def test_a_test_order_is_no_sale(the_order):
+    the_order["test"] = True
+    assert records(the_order) == []
+
+
 @pytest.mark.parametrize(
     ("financial_status", "status"),
     [
