@@ -105,9 +105,14 @@ class ShopifyWriter:
         )
 
     def _metafield(self, order_id: str, value: str, before: dict) -> Pushed:
-        listed = self._call("GET", f"orders/{order_id}/metafields.json").get("metafields", [])
+        """The order's one `accord.reconciliation` metafield: created, or updated in place
+        (a later reconciliation of the order marks it anew)."""
+        query = f"namespace={METAFIELD_NAMESPACE}&key={METAFIELD_KEY}"
+        listed = self._call("GET", f"orders/{order_id}/metafields.json?{query}")
         mine = [
-            m for m in listed if (m["namespace"], m["key"]) == (METAFIELD_NAMESPACE, METAFIELD_KEY)
+            m
+            for m in listed.get("metafields", [])
+            if (m["namespace"], m["key"]) == (METAFIELD_NAMESPACE, METAFIELD_KEY)
         ]
         if mine and mine[0]["value"] == value:
             return Pushed(
@@ -124,9 +129,13 @@ class ShopifyWriter:
             "value": value,
             "type": "json",
         }
-        saved = self._call("POST", f"orders/{order_id}/metafields.json", {"metafield": field})[
-            "metafield"
-        ]
+        if mine:
+            path = f"orders/{order_id}/metafields/{mine[0]['id']}.json"
+            update = {"id": mine[0]["id"], "value": value, "type": "json"}
+            saved = self._call("PUT", path, {"metafield": update})["metafield"]
+        else:
+            path = f"orders/{order_id}/metafields.json"
+            saved = self._call("POST", path, {"metafield": field})["metafield"]
         return Pushed(
             ApplyStatus.APPLIED,
             "",

@@ -5,7 +5,7 @@ Paths carry the API version (`/admin/api/2024-10/orders.json`). Auth is the
 Every answer carries `X-Shopify-Shop-Api-Call-Limit: n/40` from a leaky bucket (40 calls, leaking
 2 per second, per token); a request into a full bucket gets 429 with `Retry-After`. Lists paginate
 with `Link` headers (see `shopify_listing`). Write-back: `PUT orders/{id}.json` (note, tags, ...)
-and `POST orders/{id}/metafields.json`.
+`POST orders/{id}/metafields.json` and `PUT orders/{id}/metafields/{metafield_id}.json`.
 """
 
 from __future__ import annotations
@@ -126,6 +126,20 @@ class ShopifyState:
         existing.append(metafield)
         return metafield
 
+    def update_metafield(
+        self, order_id: int, metafield_id: int, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        self._order(order_id)
+        found = [m for m in self.metafields.get(order_id, []) if m["id"] == metafield_id]
+        if not found:
+            raise ShopifyError(404, "Not Found")
+        if fields.get("value") in (None, ""):
+            raise ShopifyError(422, {"value": ["can't be blank"]})
+        found[0].update(value=fields["value"], updated_at=_now())
+        if fields.get("type"):
+            found[0]["type"] = fields["type"]
+        return found[0]
+
     def _order(self, order_id: int) -> dict[str, Any]:
         if order_id not in self.orders:
             raise ShopifyError(404, "Not Found")
@@ -231,7 +245,16 @@ def build_app(state: ShopifyState) -> Starlette:
 
     def list_metafields(request: Request, _: Any):
         state._order(order_id(request))
-        return 200, {"metafields": state.metafields.get(order_id(request), [])}, {}
+        wanted = {k: v for k, v in request.query_params.items() if k in ("namespace", "key")}
+        listed = state.metafields.get(order_id(request), [])
+        return 200, {"metafields": [m for m in listed if _has(m, wanted)]}, {}
+
+    def put_metafield(request: Request, body: dict[str, Any]):
+        if not isinstance(body.get("metafield"), dict):
+            raise ShopifyError(400, {"metafield": "Required parameter missing or invalid"})
+        metafield_id = int(request.path_params["mid"])
+        saved = state.update_metafield(order_id(request), metafield_id, body["metafield"])
+        return 200, {"metafield": saved}, {}
 
     def post_metafield(request: Request, body: dict[str, Any]):
         if not isinstance(body.get("metafield"), dict):
@@ -251,9 +274,19 @@ def build_app(state: ShopifyState) -> Starlette:
         Route(
             prefix + "/orders/{id:int}/metafields.json", endpoint(post_metafield), methods=["POST"]
         ),
+        Route(
+            prefix + "/orders/{id:int}/metafields/{mid:int}.json",
+            endpoint(put_metafield),
+            methods=["PUT"],
+        ),
     ]
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return json_response({"errors": "Not Found"}, 404)
 
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+
+def _has(metafield: dict[str, Any], wanted: dict[str, str]) -> bool:
+    """`GET …/metafields.json?namespace=…&key=…`: Shopify's filters on the list."""
+    return all(metafield.get(name) == value for name, value in wanted.items())

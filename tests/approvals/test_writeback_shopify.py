@@ -155,6 +155,12 @@ async def test_metafield_marks_the_reconciliation_once(shop, sessions, approval_
         "reconciliation",
         '{"reconciled": true}',
     )
+    # a later reconciliation of the order marks the same metafield anew, in place
+    later = acts.shopify.apply(str(ORDER), "metafield", '{"reconciled": "again"}', {})
+    assert later.status == ApplyStatus.APPLIED
+    [field] = state.metafields[ORDER]
+    assert field["value"] == '{"reconciled": "again"}'
+    assert host.requests(f"/admin/api/{VERSION}/orders/{ORDER}/metafields.json", "POST") == 1
 
 
 async def test_dry_run_shows_and_pushes_nothing(shop, sessions, approval_settings):
