@@ -1,4 +1,6 @@
-"""Shopify orders (every status, refunds embedded) and customers, by `updated_at`.
+"""Shopify orders (every status, refunds embedded) and customers, by `updated_at`; and the
+orders the shop deleted, which no list shows any more: the order `destroy` events created in
+the window (`events.json?filter=Order&verb=destroy`).
 
 The first page is filtered (`status=any`, `updated_at_min`/`updated_at_max`); the pages after
 it follow the `rel="next"` link, whose `page_info` already carries the filters (Shopify refuses
@@ -13,6 +15,7 @@ from functools import partial
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
+from connectors.pages import Page
 from connectors.shopify import ShopifyConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
@@ -22,6 +25,12 @@ LAST_SECOND = timedelta(seconds=1)  # Shopify times have whole seconds: `< end` 
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _report_notices(run: FetchRun, page: Page) -> None:
+    """What Shopify said of the API version reaches the run's warnings, once per topic."""
+    for topic, message in page.notices:
+        run.warn(topic, message)
 
 
 class ShopifyActivities(VendorFetch[ShopifyConnector]):
@@ -34,7 +43,17 @@ class ShopifyActivities(VendorFetch[ShopifyConnector]):
             "updated_at_min": _iso(input.start),
             "updated_at_max": _iso(input.end - LAST_SECOND),  # Shopify's max is inclusive
         }
-        lists = (("orders", {"status": "any", **updated}), ("customers", updated))
+        deleted = {
+            "filter": "Order",
+            "verb": "destroy",
+            "created_at_min": updated["updated_at_min"],
+            "created_at_max": updated["updated_at_max"],
+        }
+        lists = (
+            ("orders", {"status": "any", **updated}),
+            ("customers", updated),
+            ("events", deleted),
+        )
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.SHOPIFY) as sink:
                 run = FetchRun(sink, self.retry)
@@ -44,5 +63,6 @@ class ShopifyActivities(VendorFetch[ShopifyConnector]):
                         resource,
                         resource,
                         partial(connector.page_after, first, resource),
+                        on_page=partial(_report_notices, run),
                     )
                 return await run.finished()

@@ -12,12 +12,15 @@ from connectors.errors import MalformedPage
 @dataclass(frozen=True)
 class Page:
     """`body` is stored byte for byte; `data` is the same body parsed (for paging only, never
-    for money); `next_cursor` is what the next request needs, None on the last page."""
+    for money); `next_cursor` is what the next request needs, None on the last page; `notices`
+    are what the vendor said about the request beside its answer (by topic), for the run to
+    report (Shopify serving another API version than the one pinned, say)."""
 
     body: bytes
     origin: str
     data: Any
     next_cursor: str | None
+    notices: tuple[tuple[str, str], ...] = ()
 
 
 def load_page(

@@ -204,13 +204,44 @@ class ShopifyConnector:
             raise TransientVendorError(VENDOR, "connection", f"{origin}: {error!r}") from error
         data = load_page(VENDOR, response.body, origin, resource, list)
         links = next_link(_header(response.headers, "Link"))
-        page = Page(body=response.body, origin=origin, data=data, next_cursor=links)
+        notices = version_notices(response.headers, self.config.api_version, origin)
+        page = Page(response.body, origin, data, next_cursor=links, notices=notices)
         return page, call_limit(response.headers)
 
 
 def _path(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def version_notices(
+    headers: dict[str, str], pinned: str, origin: str
+) -> tuple[tuple[str, str], ...]:
+    """What Shopify says of the API version beside an answer. It serves the pinned version
+    while that is supported, and otherwise falls forward to the oldest supported one, naming
+    it in `X-Shopify-API-Version`: the answer is then read as another version's. A request
+    using something deprecated gets `X-Shopify-API-Deprecated-Reason`."""
+    notices = []
+    served = _header(headers, "X-Shopify-API-Version")
+    if served and served != pinned:
+        notices.append(
+            (
+                "shopify_api_version",
+                f"Shopify served API version {served}, not {pinned} (SHOPIFY_API_VERSION): "
+                f"{pinned} is no longer supported; check Shopify's changes up to {served}, "
+                "then pin a supported version",
+            )
+        )
+    deprecated = _header(headers, "X-Shopify-API-Deprecated-Reason")
+    if deprecated:
+        notices.append(
+            (
+                "shopify_api_deprecated",
+                f"Shopify says {origin} uses a deprecated part of API version {pinned}: "
+                f"{deprecated}",
+            )
+        )
+    return tuple(notices)
 
 
 def call_limit(headers: dict[str, str]) -> str | None:

@@ -1,7 +1,9 @@
 """Shopify Admin REST bodies (`{"orders": [...]}`, `{"customers": [...]}`) → `Order`, `Customer`.
 
 Prices are decimal strings in the shop's currency; timestamps carry the shop's UTC offset and
-become UTC. An order's embedded customer is returned as a `Customer` too.
+become UTC. An order's embedded customer is returned as a `Customer` too. A deleted order is
+in no list: `{"events": [...]}` (`filter=Order&verb=destroy`) tells it, and each such event is
+the order's removal.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from models.records import (
     SourceRef,
 )
 from normalizers.fields import Fields, record_fields
-from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
+from normalizers.pages import RawItem, expect_list, expect_object, item_id, items_of, one_item
 
-PAGE_TYPES = {"orders": "order", "customers": "customer"}
+# `events`: the orders the shop deleted (each event is the removal of its order)
+PAGE_TYPES = {"orders": "order", "customers": "customer", "events": "order"}
+DELETION = "order_deletion"  # a deletion event that does not say which order
 
 FINANCIAL_STATUS = {
     "paid": CanonicalStatus.COMPLETED,
@@ -42,12 +46,36 @@ def split_page(page_type: str, body: Any, *, where: str) -> list[RawItem]:
     page = expect_object(body, where=where, what=f"a Shopify {page_type} response")
     if "errors" in page:
         raise InputError(f"Shopify error: {page['errors']}", where=where)
+    if page_type == "events":
+        return deletions(page, where=where)
     if page_type in page:
         records = expect_list(page[page_type], where=where, key=page_type)
         return items_of(records, object_type, "id", where=where, at=page_type)
     if isinstance(page.get(object_type), dict):
         return one_item(page[object_type], object_type, "id", where=where, at=object_type)
     raise InputError(f'expected {{"{page_type}": [...]}}, got keys {sorted(page)}', where=where)
+
+
+def deletions(page: dict[str, Any], *, where: str) -> list[RawItem]:
+    """Each order `destroy` event → the removal of its order (`subject_id`). Events of other
+    kinds (not asked for) are passed over; one that does not say which order it deleted is
+    kept as a record of its own, which `normalize` reports."""
+    events = expect_list(page.get("events"), where=where, key="events")
+    items: list[RawItem] = []
+    for index, event in enumerate(events):
+        at = f"events/{index}"
+        if isinstance(event, dict) and (event.get("subject_type"), event.get("verb")) != (
+            "Order",
+            "destroy",
+        ):
+            continue
+        order_id = event.get("subject_id") if isinstance(event, dict) else None
+        if isinstance(order_id, int | str) and not isinstance(order_id, bool) and str(order_id):
+            items.append(RawItem("order", str(order_id), event, "remove", at))
+        else:
+            event_id = item_id(event, "id", where=where, index=index)
+            items.append(RawItem(DELETION, event_id, event, "upsert", at))
+    return items
 
 
 def normalize(object_type: str, payload: Any, *, where: str) -> list[CanonicalRecord]:
@@ -180,7 +208,12 @@ def customer_records(f: Fields) -> list[CanonicalRecord]:
     return [customer(f)]
 
 
+def unreadable_deletion(f: Fields) -> list[CanonicalRecord]:
+    raise f.fail("subject_id", "an order deletion event that does not say which order it deleted")
+
+
 READERS: dict[str, Callable[[Fields], list[CanonicalRecord]]] = {
     "order": order_records,
     "customer": customer_records,
+    DELETION: unreadable_deletion,
 }

@@ -1,4 +1,4 @@
-"""A loopback Shopify Admin REST API: orders and customers, order updates and order metafields.
+"""A loopback Shopify Admin REST API: orders, customers and events, order updates and metafields.
 
 Paths carry the API version (`/admin/api/2024-10/orders.json`). Auth is the
 `X-Shopify-Access-Token` header (401 `{"errors": "[API] Invalid API key or access token ..."}`).
@@ -6,6 +6,8 @@ Every answer carries `X-Shopify-Shop-Api-Call-Limit: n/40` from a leaky bucket (
 2 per second, per token); a request into a full bucket gets 429 with `Retry-After`. Lists paginate
 with `Link` headers (see `shopify_listing`). Write-back: `PUT orders/{id}.json` (note, tags, ...)
 `POST orders/{id}/metafields.json` and `PUT orders/{id}/metafields/{metafield_id}.json`.
+An order deleted in the shop (`ShopifyState.delete_order`) leaves the lists and is told by
+`GET events.json?filter=Order&verb=destroy`, as Shopify tells it.
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ class ShopifyState:
         self.orders = {int(o["id"]): copy.deepcopy(o) for o in orders}
         self.customers = {int(c["id"]): copy.deepcopy(c) for c in customers}
         self.metafields: dict[int, list[dict[str, Any]]] = {}
+        self.events: dict[int, dict[str, Any]] = {}
+        # Shopify's answer to a version it no longer supports: the oldest supported one,
+        # named in `X-Shopify-API-Version`; and `X-Shopify-API-Deprecated-Reason` on requests
+        # that use something deprecated. None: the version asked for, nothing deprecated.
+        self.served_version: str | None = None
+        self.deprecated_reason: str | None = None
+        self._event_ids = itertools.count(164_748_010)
         self.listings: RecentResults[str, Listing] = RecentResults()  # emptied by changes
         self.bucket = bucket or LeakyBucket()
         self._metafield_ids = itertools.count(1_069_228_900)
@@ -89,6 +98,32 @@ class ShopifyState:
             store = self.orders if resource == "orders" else self.customers
             store[int(record["id"])] = copy.deepcopy(record)
             self.listings.clear()
+
+    def delete_order(self, order_id: int, at: str | None = None) -> dict[str, Any]:
+        """The shop deletes an order (a merchant in the admin) now, or `at` (ISO 8601): it
+        leaves the lists, and a `destroy` event for it is served from now on; returns it."""
+        with self.lock:
+            order = self._order(order_id)
+            del self.orders[order_id]
+            self.metafields.pop(order_id, None)
+            name = str(order.get("name") or f"#{order_id}")
+            event_id = next(self._event_ids)
+            event = {
+                "id": event_id,
+                "subject_id": order_id,
+                "created_at": at or _now(),
+                "subject_type": "Order",
+                "verb": "destroy",
+                "arguments": [name],
+                "body": None,
+                "message": f"Order {name} was deleted.",
+                "author": "Shopify",
+                "description": f"Order {name} was deleted.",
+                "path": f"/admin/orders/{order_id}",
+            }
+            self.events[event_id] = event
+            self.listings.clear()
+            return event
 
     def update_order(self, order_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         order = self._order(order_id)
@@ -198,8 +233,10 @@ def build_app(state: ShopifyState) -> Starlette:
                 retry_after = f"{max(state.bucket.wait(), 0.1):.1f}"
             headers = {
                 "X-Shopify-Shop-Api-Call-Limit": call_limit,
-                "X-Shopify-API-Version": request.path_params["version"],
+                "X-Shopify-API-Version": state.served_version or request.path_params["version"],
             }
+            if state.deprecated_reason:
+                headers["X-Shopify-API-Deprecated-Reason"] = state.deprecated_reason
             if not allowed:
                 return json_response(
                     {"errors": THROTTLED}, 429, {**headers, "Retry-After": retry_after}
@@ -217,7 +254,8 @@ def build_app(state: ShopifyState) -> Starlette:
     def lister(resource: str):
         def handle(request: Request, _: Any) -> tuple[int, Any, dict[str, str]]:
             params = dict(request.query_params)
-            records = list((state.orders if resource == "orders" else state.customers).values())
+            stores = {"orders": state.orders, "customers": state.customers, "events": state.events}
+            records = list(stores[resource].values())
             items, tokens = page(records, params, resource, state.listings)
             body = {resource: [_fields(r, params) for r in items]}
             return 200, body, _links(request, tokens, params.get("limit"))
@@ -266,6 +304,7 @@ def build_app(state: ShopifyState) -> Starlette:
         Route(prefix + "/orders.json", endpoint(lister("orders")), methods=["GET"]),
         Route(prefix + "/orders/count.json", endpoint(order_count), methods=["GET"]),
         Route(prefix + "/customers.json", endpoint(lister("customers")), methods=["GET"]),
+        Route(prefix + "/events.json", endpoint(lister("events")), methods=["GET"]),
         Route(prefix + "/orders/{id:int}.json", endpoint(get_order), methods=["GET"]),
         Route(prefix + "/orders/{id:int}.json", endpoint(put_order), methods=["PUT"]),
         Route(

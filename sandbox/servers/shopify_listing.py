@@ -1,4 +1,4 @@
-"""Filtering and cursor pagination of Shopify Admin REST lists (orders, customers).
+"""Filtering and cursor pagination of Shopify Admin REST lists (orders, customers, events).
 
 As Shopify documents: filters go on the first request only; the response's `Link` header carries
 `page_info` tokens (rel="next" / rel="previous"), and a request with `page_info` may add only
@@ -36,6 +36,8 @@ FILTERS = {
         "order",
     },
     "customers": {*DATE_FILTERS, "since_id", "ids", "order"},
+    # `filter`: subject types (`Order,Product`); `verb`: what happened (`destroy`)
+    "events": {"created_at_min", "created_at_max", "since_id", "filter", "verb"},
 }
 SORTABLE = {"id", "created_at", "updated_at", "processed_at"}
 EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")
@@ -94,10 +96,18 @@ def matches(record: dict[str, Any], filters: dict[str, str]) -> bool:
         return False
     if "ids" in filters and str(record["id"]) not in filters["ids"].split(","):
         return False
+    if "filter" in filters and record.get("subject_type") not in _subject_types(filters):
+        return False
+    if "verb" in filters and record.get("verb") != filters["verb"]:
+        return False
     for field in ("financial_status", "fulfillment_status"):
         if filters.get(field, "any") != "any" and record.get(field) != filters[field]:
             return False
     return _status_matches(record, filters.get("status", "open"))
+
+
+def _subject_types(filters: dict[str, str]) -> set[str]:
+    return {name.strip() for name in filters["filter"].split(",")}
 
 
 def _status_matches(record: dict[str, Any], status: str) -> bool:

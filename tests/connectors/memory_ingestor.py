@@ -52,7 +52,8 @@ def typed_records(source: Source, page: StoredPage) -> list[tuple[str, str, str]
             for entity in rows
             if entity.get("status") == "Deleted"
         ]
-    return [(op, record_id, page.page_type) for op, record_id in _records(source, page)]
+    kind = "orders" if (source, page.page_type) == (Source.SHOPIFY, "events") else page.page_type
+    return [(op, record_id, kind) for op, record_id in _records(source, page)]
 
 
 def _records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
@@ -63,6 +64,8 @@ def _records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
         return [("upsert", i) for i in upserts] + [("remove", i) for i in removes]
     if source is Source.STRIPE:
         return [("upsert", o["id"]) for o in data["data"]]
+    if source is Source.SHOPIFY and page.page_type == "events":  # orders the shop deleted
+        return [("remove", str(e["subject_id"])) for e in data["events"]]
     if source is Source.SHOPIFY:
         return [("upsert", str(o["id"])) for o in data[page.page_type]]
     if page.page_type == "Preferences":  # the company's settings: no records

@@ -16,9 +16,11 @@ from activities.ingest import Ingestor
 from activities.normalize import Normalizer
 from activities.plaid import PlaidActivities
 from activities.quickbooks import LedgerTokenBackend, QuickBooksActivities
+from activities.shopify import ShopifyActivities
 from activities.stripe import StripeActivities
 from connectors.plaid import PlaidConnector
 from connectors.quickbooks import QuickBooksConnector
+from connectors.shopify import ShopifyConnector
 from connectors.stripe import StripeConnector
 from ledger import results as ledger_results
 from ledger.tables import CanonicalRow, RawPage, RawRecord, RecordLink
@@ -150,6 +152,47 @@ async def test_an_invoice_deleted_in_quickbooks_stops_being_current(
     after = {k: r.removed for k, r in (await current_invoices(sessions)).items()}
     assert len(before) > 10 and not any(before.values())
     assert after == {**before, gone: True}
+
+
+async def fetch_shopify_and_normalize(sessions, sb, retry, activity_run) -> FetchResult:
+    """A live Shopify fetch of October into the ledger, then the normalize step."""
+    connector = ShopifyConnector.from_settings(sandbox_settings(sb.env()))
+    fetch = ShopifyActivities(connector, Ingestor(sessions), retry).fetch
+    run_id = await new_run(sessions)
+    result = await activity_run(fetch, fetch_input(Source.SHOPIFY, run_id, start=OCT_1, end=NOV_1))
+    await Normalizer(sessions, lambda _: None).run()
+    return result
+
+
+async def current_orders(sessions) -> dict[str, CanonicalRow]:
+    query = select(CanonicalRow).where(CanonicalRow.is_current, CanonicalRow.kind == "order")
+    async with sessions() as session:
+        return {r.vendor_id: r for r in (await session.execute(query)).scalars()}
+
+
+async def test_an_order_deleted_in_the_shop_stops_being_current(sessions, fast_retry, activity_run):
+    """Fetched, then deleted by the merchant: the next run reads its `destroy` event and the
+    order stops being current (a tombstone keeps its last content); its buyer, the other
+    orders, and a run after that (the same event again) change nothing."""
+    data = generate(seed=11, month=date(2026, 10, 1), orders=30)
+    async with run_sandbox(data) as sb:
+        await fetch_shopify_and_normalize(sessions, sb, fast_retry, activity_run)
+        before = await current_orders(sessions)
+        gone = sorted(before)[0]
+        sb.shopify.delete_order(int(gone), at="2026-10-25T10:00:00-04:00")
+        second = await fetch_shopify_and_normalize(sessions, sb, fast_retry, activity_run)
+        after = await current_orders(sessions)
+        third = await fetch_shopify_and_normalize(sessions, sb, fast_retry, activity_run)
+        again = await current_orders(sessions)
+    assert len(before) > 10 and not any(r.removed for r in before.values())
+    assert {k: r.removed for k, r in after.items()} == {k: k == gone for k in before}
+    tombstone = after[gone]
+    assert tombstone.version == before[gone].version + 1 and tombstone.data == before[gone].data
+    assert {k: r.id for k, r in after.items() if k != gone} == {
+        k: r.id for k, r in before.items() if k != gone
+    }
+    assert second.new_versions == 1 and third.new_versions == 0
+    assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in after.items()}
 
 
 async def test_amounts_without_a_currency_ref_are_in_the_companys_home_currency(

@@ -48,6 +48,47 @@ async def test_fetch_brings_exactly_the_records_updated_in_the_range(fast_retry,
     assert ingestor.pages[0].origin.startswith("GET /admin/api/2024-10/orders.json?status=any")
 
 
+async def test_orders_the_shop_deleted_in_the_window_are_removed(fast_retry, activity_run):
+    """A deleted order is in no list any more; its `destroy` event says so. A deletion after
+    `as_of` (the window's end) belongs to a later run, and counts then."""
+    in_window, later = sorted(expected("orders"))[:2]
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        sb.shopify.delete_order(int(in_window), at="2026-10-20T12:00:00-04:00")
+        sb.shopify.delete_order(int(later), at="2026-11-04T00:00:00+00:00")
+        await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    assert ingestor.live_ids("orders") == expected("orders") - {in_window, later}
+    (events,) = [p for p in ingestor.pages if p.page_type == "events"]
+    assert [e["subject_id"] for e in events.json["events"]] == [int(in_window)]
+    assert events.origin == (
+        "GET /admin/api/2024-10/events.json?filter=Order&verb=destroy"
+        "&created_at_min=2026-09-29T00%3A00%3A00%2B00%3A00"
+        "&created_at_max=2026-11-03T23%3A59%3A59%2B00%3A00&limit=250"
+    )
+
+
+async def test_a_version_shopify_no_longer_serves_is_reported_once(fast_retry, activity_run):
+    """Pinned 2024-10 after Shopify stopped supporting it: Shopify answers in the oldest
+    version it supports and says so in `X-Shopify-API-Version`; the run reports it (once, not
+    per page), as it does Shopify's word that a request uses something deprecated."""
+    reason = "https://shopify.dev/api/usage/versioning#deprecation-practices"
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        sb.shopify.served_version, sb.shopify.deprecated_reason = "2025-04", reason
+        result = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+    assert ingestor.live_ids("orders") == expected("orders")  # the fetch goes on
+    version, deprecated = result.warnings
+    assert "served API version 2025-04, not 2024-10 (SHOPIFY_API_VERSION)" in version
+    assert deprecated.startswith("Shopify says GET /admin/api/2024-10/orders.json?status=any")
+    assert deprecated.endswith(f"deprecated part of API version 2024-10: {reason}")
+
+
+async def test_the_pinned_version_served_as_asked_gives_no_warning(fast_retry, activity_run):
+    async with run_sandbox(DATA, shopify_bucket=ROOMY) as sb:
+        result = await activity_run(activities(sb, fast_retry, MemoryIngestor()).fetch, REQUEST)
+    assert result.warnings == []
+
+
 def fill_bucket(sb, level: float) -> None:
     """Calls made by others sharing the app's bucket (another Accord run, say)."""
     bucket = sb.shopify.bucket

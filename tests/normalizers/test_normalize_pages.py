@@ -44,7 +44,11 @@ def test_page_types_per_source_name_the_object_type_of_their_records():
         "balance_transactions": "balance_transaction",
         "payouts": "payout",
     }
-    assert PAGE_TYPES[Source.SHOPIFY] == {"orders": "order", "customers": "customer"}
+    assert PAGE_TYPES[Source.SHOPIFY] == {
+        "orders": "order",
+        "customers": "customer",
+        "events": "order",  # order `destroy` events: the orders the shop deleted
+    }
     assert set(PAGE_TYPES[Source.QUICKBOOKS]) == {
         "Customer",
         "Vendor",

@@ -211,3 +211,57 @@ def test_an_embedded_customer_without_id_is_named_under_customer(the_order):
         records(the_order)
     assert caught.value.message == "missing required field id"
     assert caught.value.where == f"{FILE}, order {ORDER_ID}, field customer.id"
+
+
+EVENTS = "file shopify/events_0001.json"
+
+
+def destroyed(order_id, event_id=164748010, **fields):
+    """An order `destroy` event as `GET events.json?filter=Order&verb=destroy` gives it."""
+    return {
+        "id": event_id,
+        "subject_id": order_id,
+        "created_at": "2026-10-12T09:30:00-04:00",
+        "subject_type": "Order",
+        "verb": "destroy",
+        "arguments": ["#1001"],
+        "body": None,
+        "message": "Order #1001 was deleted.",
+        "author": "Shopify",
+        "description": "Order #1001 was deleted.",
+        "path": f"/admin/orders/{order_id}",
+        **fields,
+    }
+
+
+def test_each_order_destroy_event_is_the_removal_of_its_order(shopify_body):
+    placed = shopify_body("events.json")["events"][0]  # the docs' "Order was placed" event
+    page = {"events": [destroyed(450789469), placed, destroyed("450789470", 164748011)]}
+    items = split_page(Source.SHOPIFY, "events", page, where=EVENTS)
+    assert [(i.object_type, i.vendor_id, i.op, i.path) for i in items] == [
+        ("order", "450789469", "remove", "events/0"),
+        ("order", "450789470", "remove", "events/2"),  # other events are passed over
+    ]
+
+
+def test_a_deletion_that_does_not_say_which_order_is_reported_not_dropped():
+    page = {"events": [destroyed(None), "not an event", destroyed(450789469, 164748012)]}
+    items = split_page(Source.SHOPIFY, "events", page, where=EVENTS)
+    assert [(i.object_type, i.op) for i in items] == [
+        ("order_deletion", "upsert"),
+        ("order_deletion", "upsert"),
+        ("order", "remove"),  # the rest of the page still counts
+    ]
+    with pytest.raises(InputError) as caught:
+        normalize(Source.SHOPIFY, "order_deletion", items[0].payload, where=EVENTS)
+    assert "does not say which order" in caught.value.message
+    assert caught.value.where == f"{EVENTS}, order_deletion 164748010, field subject_id"
+    with pytest.raises(InputError) as caught:
+        normalize(Source.SHOPIFY, "order_deletion", items[1].payload, where=EVENTS)
+    assert "not a JSON object" in caught.value.message
+
+
+def test_an_events_body_without_its_list_fails_the_page():
+    with pytest.raises(InputError) as caught:
+        split_page(Source.SHOPIFY, "events", {"event": {}}, where=EVENTS)
+    assert "events should be a list" in caught.value.message and caught.value.where == EVENTS

@@ -146,6 +146,40 @@ def test_envelopes_and_built_objects_match_the_fixtures(sandbox):
     )
 
 
+# Event fields of the REST Admin API that are newer than the library's fixture.
+NEWER_EVENT_FIELDS = {"arguments", "author", "description", "path"}
+
+
+def test_a_deleted_order_is_told_by_an_event_shaped_as_shopifys(monkeypatch):
+    """The merchant deletes an order: the lists leave it out, and ShopifyAPI reads its
+    `destroy` event (`Event.find(filter=..., verb=...)`), shaped as the fixture's events."""
+    with open_sandbox(Data()) as sb:
+        monkeypatch.setattr(shopify.Session, "protocol", "http")
+        monkeypatch.setattr(shopify.Session, "myshopify_domain", "0.0.1")
+        monkeypatch.setattr(shopify.Session, "port", sb.hosts["shopify"].port)
+        token = sb.credentials.shopify_access_token
+        shopify.ShopifyResource.activate_session(shopify.Session("127.0.0.1", "2024-10", token))
+        try:
+            sb.shopify.delete_order(450_789_470)
+            events = shopify.Event.find(filter="Order", verb="destroy")
+            other_kinds = shopify.Event.find(filter="Product")
+            assert shopify.Order.count(status="any") == 11
+        finally:
+            shopify.ShopifyResource.clear_session()
+        body = HTTP.get(
+            sb.urls["shopify"] + "/admin/api/2024-10/events.json",
+            params={"filter": "Order", "verb": "destroy"},
+            headers={"X-Shopify-Access-Token": token},
+        ).json()
+    assert [(e.subject_id, e.subject_type, e.verb) for e in events] == [
+        (450_789_470, "Order", "destroy")
+    ]
+    assert list(other_kinds) == []
+    assert list(body) == list(fixture("events.json")) == ["events"]
+    known = set(fixture("events.json")["events"][0])
+    assert known <= set(body["events"][0]) <= known | NEWER_EVENT_FIELDS
+
+
 # Order fields of the REST Admin API that are newer than the library's fixture (2019-era).
 NEWER_ORDER_FIELDS = {
     "admin_graphql_api_id",
