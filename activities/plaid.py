@@ -1,4 +1,6 @@
-"""Plaid bank transactions through `/transactions/sync`, one item per configured access token.
+"""Plaid bank transactions through `/transactions/sync`, one item per configured access token:
+its one stream of every account, or, with `PLAID_ACCOUNT_IDS`, one stream per account named
+(Plaid's `options.account_id`: each has its own updates and its own cursor).
 
 Plaid's rules, followed exactly: an *update* is the run of pages from one cursor until
 `has_more` is false; its pages are kept in memory (their bytes only) and stored only when the
@@ -40,14 +42,17 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.PLAID) as sink:
                 run = FetchRun(sink, self.retry)
-                await self._catch_up(run, self.connector)
+                for account_id in self.connector.config.streams:
+                    await self._catch_up(run, self.connector, account_id)
                 return await run.finished()
 
-    async def _catch_up(self, run: FetchRun, connector: PlaidConnector) -> None:
-        key = connector.config.item_key
+    async def _catch_up(
+        self, run: FetchRun, connector: PlaidConnector, account_id: str | None
+    ) -> None:
+        key = connector.config.cursor_key(account_id)
         start = await self.ingestor.get_cursor(Source.PLAID, key)
         try:
-            pages, cursor = await self._update(run, connector, start)
+            pages, cursor = await self._update(run, connector, start, account_id)
         except MalformedPage as error:  # kept as received, but none of the update's records
             await run.keep(PAGE_TYPE, error)
             raise
@@ -65,7 +70,7 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
             await self.ingestor.save_cursor(Source.PLAID, key, cursor)
 
     async def _update(
-        self, run: FetchRun, connector: PlaidConnector, start: str | None
+        self, run: FetchRun, connector: PlaidConnector, start: str | None, account_id: str | None
     ) -> tuple[list[Page], str]:
         """Every page of one update, from `start`. Plaid's rule: a call that fails after the
         update's first page restarts the whole update from `start` (a mutation during
@@ -75,7 +80,7 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
             cursor = start
             try:
                 while True:
-                    call = partial(connector.sync_page, cursor)
+                    call = partial(connector.sync_page, cursor, account_id)
                     page = await (run.fetch(call) if cursor == start else call())
                     if page.next_cursor is None:
                         return [*pages, page], str(page.data["next_cursor"])

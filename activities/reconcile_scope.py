@@ -74,6 +74,26 @@ def without_superseded_pending(records: list[CanonicalRecord]) -> list[Canonical
     ]
 
 
+def in_reconciled_accounts(
+    records: list[CanonicalRecord], account_ids: Sequence[str]
+) -> list[CanonicalRecord]:
+    """Only the bank lines of the Plaid accounts the books reconcile (`PLAID_ACCOUNT_IDS`;
+    every account when none is named). Lines stored before the setting named them stay in
+    the ledger, out of the reconciliation."""
+    if not account_ids:
+        return records
+    wanted = set(account_ids)
+    return [
+        r
+        for r in records
+        if not (
+            isinstance(r, BankTransaction)
+            and r.ref.source is Source.PLAID
+            and r.account_id not in wanted
+        )
+    ]
+
+
 def with_payouts(
     records: list[CanonicalRecord], payout_of: dict[str, str]
 ) -> list[CanonicalRecord]:
@@ -98,6 +118,7 @@ async def load_scope(session: AsyncSession, run_id: int, settings: Settings) -> 
     since = (check_window.start - settings.lookback).date()
     records = await canonical.load_current(session, since=since)
     records = [r for r in records if known_by(r, window.as_of)]
+    records = in_reconciled_accounts(records, settings.plaid_account_ids)
     records = with_payouts(records, await raw.links(session, Source.STRIPE.value, PAYOUT_RELATION))
     records = without_superseded_pending(records)
     return RunScope(

@@ -72,6 +72,7 @@ class PlaidConfig:
     client_id: str
     secret: str
     access_token: str
+    account_ids: tuple[str, ...] = ()  # only these accounts' transactions; () every account
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PlaidConfig:
@@ -93,6 +94,7 @@ class PlaidConfig:
             access_token=settings.plaid_access_token.get_secret_value()
             if settings.plaid_access_token
             else "",
+            account_ids=tuple(dict.fromkeys(settings.plaid_account_ids)),
         )
 
     @property
@@ -100,6 +102,16 @@ class PlaidConfig:
         """The key the item's sync cursor is kept under: a digest, never the token itself."""
         digest = hashlib.sha256(self.access_token.encode()).hexdigest()[:16]
         return f"transactions_sync:{digest}"
+
+    @property
+    def streams(self) -> tuple[str | None, ...]:
+        """The sync streams to follow: one per configured account (Plaid's `account_id`
+        option: its own updates, its own cursor), or the Item's one stream of every account."""
+        return self.account_ids or (None,)
+
+    def cursor_key(self, account_id: str | None) -> str:
+        """The key a stream's cursor is kept under (the Item's, or one account's of it)."""
+        return self.item_key if account_id is None else f"{self.item_key}:{account_id}"
 
 
 def build_client(config: PlaidConfig) -> PlaidApi:
@@ -119,20 +131,23 @@ class PlaidConnector:
     def from_settings(cls, settings: Settings) -> PlaidConnector:
         return cls(PlaidConfig.from_settings(settings))
 
-    async def sync_page(self, cursor: str | None) -> Page:
-        """One `/transactions/sync` page; `next_cursor` is None when `has_more` is false."""
-        return await asyncio.to_thread(self._sync_page, cursor)
+    async def sync_page(self, cursor: str | None, account_id: str | None = None) -> Page:
+        """One `/transactions/sync` page of the Item (or of one of its accounts);
+        `next_cursor` is None when `has_more` is false."""
+        return await asyncio.to_thread(self._sync_page, cursor, account_id)
 
-    def _sync_page(self, cursor: str | None) -> Page:
+    def _sync_page(self, cursor: str | None, account_id: str | None = None) -> Page:
+        # the bank's own text, where invoice numbers are (else Plaid sends it as null)
+        options = TransactionsSyncRequestOptions(include_original_description=True)
+        if account_id is not None:
+            options.account_id = account_id
         request = TransactionsSyncRequest(
-            access_token=self.config.access_token,
-            count=SYNC_PAGE_SIZE,
-            # the bank's own text, where invoice numbers are (else Plaid sends it as null)
-            options=TransactionsSyncRequestOptions(include_original_description=True),
+            access_token=self.config.access_token, count=SYNC_PAGE_SIZE, options=options
         )
         if cursor:
             request.cursor = cursor
-        origin = f"POST /transactions/sync cursor={cursor or ''}"
+        account = f" account_id={account_id}" if account_id is not None else ""
+        origin = f"POST /transactions/sync{account} cursor={cursor or ''}"
         try:
             response = self.api.transactions_sync(request, _preload_content=False)
             body = response.data  # read here: a dropped connection surfaces while reading

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     plaid_secret: SecretStr | None = None
     plaid_base_url: str | None = None
     plaid_access_token: SecretStr | None = None
+    # JSON list of the Item's account_ids to reconcile (`["BxBX…"]`); empty: every account.
+    # Name only the business's operating accounts: a transfer between two accounts of the
+    # Item would otherwise show on both sides, as money in and money out with no match.
+    plaid_account_ids: list[str] = Field(default_factory=list)
 
     stripe_api_key: SecretStr | None = None
     stripe_api_base: str | None = None

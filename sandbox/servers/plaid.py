@@ -232,6 +232,11 @@ def sync(
         )
     except InvalidCursor:
         raise PlaidError(400, "INVALID_REQUEST", "INVALID_FIELD", "cursor is not valid") from None
+    account_id = options.get("account_id")
+    if account_id is not None and account_id not in {a["account_id"] for a in state.accounts}:
+        raise PlaidError(
+            400, "INVALID_INPUT", "INVALID_ACCOUNT_ID", "one or more of the account IDs is invalid"
+        )
     if state.update_status == "NOT_READY":  # Plaid's answer before its first pull
         return _answer(state, options, [], [], [], "", False, rid)
     if cursor.head is not None and faults.pick(
@@ -239,7 +244,7 @@ def sync(
     ):
         state.touch_any(cursor.offset)
     try:
-        update = state.log.page(cursor, count, options.get("account_id"))
+        update = state.log.page(cursor, count, account_id)
     except MutationDuringPagination:
         raise PlaidError(
             400,

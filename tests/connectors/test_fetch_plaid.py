@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from types import SimpleNamespace
 
@@ -54,6 +55,58 @@ async def test_first_sync_brings_every_transaction_and_saves_the_cursor(fast_ret
     assert ingestor.live_ids(PAGE_TYPE) == ALL_IDS
     assert result.pages == 3 and result.records == len(ALL_IDS)  # 500 a page
     assert again.records == 0  # the saved cursor: nothing changed since
+
+
+def two_accounts():
+    """The Item's checking account, and a savings account holding every tenth transaction
+    (transfers between the two, say)."""
+    txns = [
+        {**t, "account_id": SAVINGS} if n % 10 == 0 else t
+        for n, t in enumerate(DATA.plaid_transactions)
+    ]
+    return dataclasses.replace(DATA, plaid_transactions=txns), {
+        account: {t["transaction_id"] for t in txns if t["account_id"] == account}
+        for account in (CHECKING, SAVINGS)
+    }
+
+
+CHECKING, SAVINGS = "acc_checking_0001", "acc_savings_0002"
+
+
+async def test_only_the_accounts_named_are_synced_each_on_its_own_cursor(fast_retry, activity_run):
+    """`PLAID_ACCOUNT_IDS`: Plaid's `options.account_id`, one stream and one cursor per
+    account; the savings account a transfer moves money to stays out of the books' bank."""
+    data, ids = two_accounts()
+    checking_only, both = MemoryIngestor(), MemoryIngestor()
+    async with run_sandbox(data) as sb:
+        one = activities(sb, fast_retry, checking_only, plaid_account_ids=[CHECKING]).fetch
+        result = await activity_run(one, REQUEST)
+        again = await activity_run(one, REQUEST)
+        two = activities(sb, fast_retry, both, plaid_account_ids=[CHECKING, SAVINGS]).fetch
+        await activity_run(two, REQUEST)
+        key = item_key(sb)
+    assert checking_only.live_ids(PAGE_TYPE) == ids[CHECKING] and len(ids[SAVINGS]) == 120
+    assert result.records == len(ids[CHECKING]) and again.records == 0
+    assert set(checking_only.cursors) == {(Source.PLAID, f"{key}:{CHECKING}")}
+    assert all(f"account_id={CHECKING} " in p.origin for p in checking_only.pages)
+    for page in checking_only.pages:
+        assert [a["account_id"] for a in page.json["accounts"]] == [CHECKING]
+    assert both.live_ids(PAGE_TYPE) == ALL_IDS
+    assert set(both.cursors) == {(Source.PLAID, f"{key}:{a}") for a in (CHECKING, SAVINGS)}
+
+
+async def test_an_account_the_item_does_not_have_fails_at_once_naming_plaids_code(
+    fast_retry, activity_run
+):
+    async with run_sandbox(DATA) as sb:
+        fetch = activities(
+            sb, fast_retry, MemoryIngestor(), plaid_account_ids=["acc_closed_0009"]
+        ).fetch
+        with pytest.raises(ApplicationError) as failed:
+            await activity_run(fetch, REQUEST)
+        assert sb.hosts["plaid"].requests("/transactions/sync") == 1
+    assert failed.value.type == "VendorRequestError" and failed.value.non_retryable
+    assert failed.value.details[1] == "INVALID_ACCOUNT_ID"
 
 
 async def test_modified_removed_and_posted_transactions_are_applied(fast_retry, activity_run):
