@@ -16,15 +16,19 @@ from activities.ingest import Ingestor
 from models.io import FetchInput, FetchResult
 
 PAGE_FILE = re.compile(r"^(?P<type>.+?)_(?P<page>\d+)\.json$")
+# Pages that tell deletions are stored after every other page of their source, as a live fetch
+# reads them last: a record listed and deleted in one recording ends deleted (the last word).
+DELETIONS_LAST = frozenset({"events", "cdc"})  # Shopify order `destroy` events, QuickBooks CDC
 
 
 def recorded_pages(folder: Path) -> list[tuple[str, Path]]:
-    """(page type, file) in page order; files that are not `<type>_<n>.json` are ignored."""
+    """(page type, file) in page order, pages of deletions last; files that are not
+    `<type>_<n>.json` are ignored."""
     pages = []
     for path in sorted(folder.iterdir()):
         if match := PAGE_FILE.match(path.name):
             pages.append((match["type"], int(match["page"]), path))
-    pages.sort(key=lambda p: (p[0], p[1]))
+    pages.sort(key=lambda p: (p[0] in DELETIONS_LAST, p[0], p[1]))
     return [(page_type, path) for page_type, _, path in pages]
 
 

@@ -65,7 +65,11 @@ def _records(source: Source, page: StoredPage) -> list[tuple[str, str]]:
     if source is Source.STRIPE:
         return [("upsert", o["id"]) for o in data["data"]]
     if source is Source.SHOPIFY and page.page_type == "events":  # orders the shop deleted
-        return [("remove", str(e["subject_id"])) for e in data["events"]]
+        return [
+            ("remove", str(e["subject_id"]))
+            for e in data["events"]
+            if (e.get("subject_type"), e.get("verb")) == ("Order", "destroy")
+        ]
     if source is Source.SHOPIFY:
         return [("upsert", str(o["id"])) for o in data[page.page_type]]
     if page.page_type == "Preferences":  # the company's settings: no records

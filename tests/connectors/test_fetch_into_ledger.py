@@ -16,6 +16,7 @@ from activities.ingest import Ingestor
 from activities.normalize import Normalizer
 from activities.plaid import PlaidActivities
 from activities.quickbooks import LedgerTokenBackend, QuickBooksActivities
+from activities.recorded import RecordedActivities
 from activities.shopify import ShopifyActivities
 from activities.stripe import StripeActivities
 from connectors.plaid import PlaidConnector
@@ -24,10 +25,11 @@ from connectors.shopify import ShopifyConnector
 from connectors.stripe import StripeConnector
 from ledger import results as ledger_results
 from ledger.tables import CanonicalRow, RawPage, RawRecord, RecordLink
+from models import exact_json
 from models.io import FetchResult, StartRunInput, Window
 from models.records import Source
 from sandbox.faults import Fault, FaultPlan
-from sandbox.generator import generate
+from sandbox.generator import generate, write_recorded
 from sandbox.servers import run_sandbox
 
 from .conftest import fetch_input, sandbox_settings
@@ -193,6 +195,27 @@ async def test_an_order_deleted_in_the_shop_stops_being_current(sessions, fast_r
     }
     assert second.new_versions == 1 and third.new_versions == 0
     assert {k: r.id for k, r in again.items()} == {k: r.id for k, r in after.items()}
+
+
+async def test_a_recording_that_lists_an_order_and_its_deletion_ends_with_it_deleted(
+    sessions, activity_run, tmp_path
+):
+    """`events_0001.json` sorts before `orders_0001.json`; deletions are stored last all the
+    same (as a live fetch reads them), so the deleted order is not read back as current."""
+    data = generate(seed=11, month=date(2026, 10, 1), orders=30)
+    gone = data.shopify["orders"][0]["id"]
+    write_recorded(data, tmp_path / "recorded")
+    folder = tmp_path / "recorded" / "shopify"
+    assert (folder / "orders_0001.json").exists()
+    event = {"id": 1, "subject_id": gone, "subject_type": "Order", "verb": "destroy"}
+    (folder / "events_0001.json").write_bytes(exact_json.encode({"events": [event]}))
+    fetch = RecordedActivities(Ingestor(sessions)).fetch_recorded
+    request = fetch_input(Source.SHOPIFY, await new_run(sessions), start=OCT_1, end=NOV_1)
+    await activity_run(fetch, request.model_copy(update={"source_dir": str(tmp_path / "recorded")}))
+    await Normalizer(sessions, lambda _: None).run()
+    alive = {k for k, r in (await current_orders(sessions)).items() if not r.removed}
+    assert str(gone) not in alive  # its removal is the last word: never current at all
+    assert len(alive) >= 20  # the other orders are current
 
 
 async def test_amounts_without_a_currency_ref_are_in_the_companys_home_currency(
