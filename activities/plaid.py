@@ -22,9 +22,16 @@ from functools import partial
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
-from connectors.errors import MalformedPage, TransientVendorError
+from connectors.errors import MalformedPage, TransientVendorError, VendorRequestError
 from connectors.pages import Page
-from connectors.plaid import INITIAL_ONLY, PlaidConnector, SyncMutationDuringPagination
+from connectors.plaid import (
+    INITIAL_ONLY,
+    INVALID_ACCOUNT,
+    VENDOR,
+    PlaidConfig,
+    PlaidConnector,
+    SyncMutationDuringPagination,
+)
 from models.io import FetchInput, FetchResult
 from models.records import Source
 
@@ -42,9 +49,41 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
         with vendor_failures():
             async with self.ingestor.batch(input.run_id, Source.PLAID) as sink:
                 run = FetchRun(sink, self.retry)
-                for account_id in self.connector.config.streams:
-                    await self._catch_up(run, self.connector, account_id)
+                await self._follow(run, self.connector)
                 return await run.finished()
+
+    async def _follow(self, run: FetchRun, connector: PlaidConnector) -> None:
+        """Every stream up to date. An account's own stream starts with what the account
+        holds now, which tells nothing removed: so while any named account has no cursor
+        yet, the Item's stream, if it was followed before, is brought up to date first, and
+        what Plaid removed since is applied. An account Plaid refuses (not on the Item, or
+        closed at the bank) does not hold up the others: the fetch fails after them, naming
+        each one."""
+        config = connector.config
+        if config.account_ids and await self._item_stream_left_behind(config):
+            await self._catch_up(run, connector, None)
+        refused: list[str] = []
+        for account_id in config.streams:
+            try:
+                await self._catch_up(run, connector, account_id)
+            except VendorRequestError as error:
+                if account_id is None or error.code != INVALID_ACCOUNT:
+                    raise
+                refused.append(account_id)
+        if refused:
+            raise VendorRequestError(
+                VENDOR,
+                INVALID_ACCOUNT,
+                f"the Item has no account {', '.join(refused)} (PLAID_ACCOUNT_IDS): removed at "
+                "the bank, or a wrong id; the other accounts are up to date",
+            )
+
+    async def _item_stream_left_behind(self, config: PlaidConfig) -> bool:
+        keys = [config.cursor_key(account_id) for account_id in config.account_ids]
+        started = [await self.ingestor.get_cursor(Source.PLAID, key) for key in keys]
+        if all(started):
+            return False
+        return await self.ingestor.get_cursor(Source.PLAID, config.item_key) is not None
 
     async def _catch_up(
         self, run: FetchRun, connector: PlaidConnector, account_id: str | None
@@ -60,9 +99,10 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
             await run.store(PAGE_TYPE, page)
         await run.flush()  # the update's records are committed before its cursor is
         if pages[-1].data.get("transactions_update_status") == INITIAL_ONLY:
+            of = f"account {account_id} of this Item" if account_id else "this Item"
             run.warn(
-                "plaid_history",
-                "Plaid has pulled only this Item's recent transactions so far "
+                f"plaid_history:{account_id or 'item'}",
+                f"Plaid has pulled only the recent transactions of {of} so far "
                 "(transactions_update_status INITIAL_UPDATE_COMPLETE): older bank lines "
                 "arrive with a later run, so deposits before them may show as missing",
             )

@@ -34,6 +34,7 @@ from runtime.settings import Settings
 VENDOR = "plaid"
 SYNC_PAGE_SIZE = 500  # Plaid's maximum `count`
 MUTATION = "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION"
+INVALID_ACCOUNT = "INVALID_ACCOUNT_ID"  # an `options.account_id` the Item does not have
 # `transactions_update_status`: nothing pulled yet, or only the last 30 days or so so far
 NOT_READY, INITIAL_ONLY = "NOT_READY", "INITIAL_UPDATE_COMPLETE"
 AUTH_CODES = {

@@ -95,18 +95,47 @@ async def test_only_the_accounts_named_are_synced_each_on_its_own_cursor(fast_re
     assert set(both.cursors) == {(Source.PLAID, f"{key}:{a}") for a in (CHECKING, SAVINGS)}
 
 
-async def test_an_account_the_item_does_not_have_fails_at_once_naming_plaids_code(
+async def test_an_account_the_item_does_not_have_fails_naming_it_after_the_others(
     fast_retry, activity_run
 ):
-    async with run_sandbox(DATA) as sb:
-        fetch = activities(
-            sb, fast_retry, MemoryIngestor(), plaid_account_ids=["acc_closed_0009"]
-        ).fetch
+    """Plaid's `INVALID_ACCOUNT_ID` (a wrong id, or an account closed at the bank) is not
+    retried, and does not hold up the accounts named after it."""
+    data, ids = two_accounts()
+    ingestor = MemoryIngestor()
+    async with run_sandbox(data) as sb:
+        named = ["acc_closed_0009", CHECKING]
+        fetch = activities(sb, fast_retry, ingestor, plaid_account_ids=named).fetch
         with pytest.raises(ApplicationError) as failed:
             await activity_run(fetch, REQUEST)
-        assert sb.hosts["plaid"].requests("/transactions/sync") == 1
+        key = item_key(sb)
     assert failed.value.type == "VendorRequestError" and failed.value.non_retryable
     assert failed.value.details[1] == "INVALID_ACCOUNT_ID"
+    assert "no account acc_closed_0009 (PLAID_ACCOUNT_IDS)" in str(failed.value)
+    assert ingestor.live_ids(PAGE_TYPE) == ids[CHECKING]
+    assert set(ingestor.cursors) == {(Source.PLAID, f"{key}:{CHECKING}")}
+
+
+async def test_naming_accounts_later_still_applies_what_plaid_removed_meanwhile(
+    fast_retry, activity_run
+):
+    """An account's own first sync lists what it holds now and removes nothing; what Plaid
+    removed since the Item's last sync comes from the Item's stream, caught up once first."""
+    data, ids = two_accounts()
+    ingestor = MemoryIngestor()
+    async with run_sandbox(data) as sb:
+        await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
+        voided = sorted(ids[CHECKING])[3]
+        sb.plaid.remove(voided)
+        named = activities(sb, fast_retry, ingestor, plaid_account_ids=[CHECKING]).fetch
+        await activity_run(named, REQUEST)
+        calls = sb.hosts["plaid"].requests("/transactions/sync")
+        await activity_run(named, REQUEST)  # every named account has its cursor now
+        again = sb.hosts["plaid"].requests("/transactions/sync") - calls
+        key = item_key(sb)
+    assert voided not in ingestor.live_ids(PAGE_TYPE)
+    assert ingestor.live_ids(PAGE_TYPE) == ALL_IDS - {voided}
+    assert {k for _, k in ingestor.cursors} == {key, f"{key}:{CHECKING}"}
+    assert again == 1  # the account's stream alone
 
 
 async def test_modified_removed_and_posted_transactions_are_applied(fast_retry, activity_run):
