@@ -153,6 +153,8 @@ class FetchRun:
                 await self.keep(page_type, error)
                 raise
             await self.store(page_type, page)
+            for topic, message in page.notices:  # what the vendor said beside its answer
+                self.warn(topic, message)
             if on_page:
                 on_page(page)
             cursor = page.next_cursor

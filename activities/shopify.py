@@ -15,7 +15,6 @@ from functools import partial
 from temporalio import activity
 
 from activities.fetch_support import FetchRun, VendorFetch, vendor_failures
-from connectors.pages import Page
 from connectors.shopify import ShopifyConnector
 from models.io import FetchInput, FetchResult
 from models.records import Source
@@ -25,12 +24,6 @@ LAST_SECOND = timedelta(seconds=1)  # Shopify times have whole seconds: `< end` 
 
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _report_notices(run: FetchRun, page: Page) -> None:
-    """What Shopify said of the API version reaches the run's warnings, once per topic."""
-    for topic, message in page.notices:
-        run.warn(topic, message)
 
 
 class ShopifyActivities(VendorFetch[ShopifyConnector]):
@@ -63,6 +56,5 @@ class ShopifyActivities(VendorFetch[ShopifyConnector]):
                         resource,
                         resource,
                         partial(connector.page_after, first, resource),
-                        on_page=partial(_report_notices, run),
                     )
                 return await run.finished()

@@ -37,7 +37,6 @@ class TokenStore(Protocol):
     async def save(self, tokens: OAuthTokens) -> None: ...
     def exclusive(self) -> AbstractAsyncContextManager[None]:
         """Held across load → refresh → save: no other holder, in any process, meanwhile."""
-        ...
 
 
 class KeyValueStore(Protocol):
@@ -45,7 +44,6 @@ class KeyValueStore(Protocol):
     async def put(self, key: str, value: str) -> None: ...
     def hold(self, key: str) -> AbstractAsyncContextManager[None]:
         """Exclusive use of `key` until exit, across every process sharing the store."""
-        ...
 
 
 def fernet_from_secret(secret: str, *, purpose: str) -> Fernet:

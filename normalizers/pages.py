@@ -54,10 +54,15 @@ def item_id(item: Any, key: str, *, where: str, index: int) -> str:
     The stand-in keeps the record (so the ledger stores it and `normalize` reports it) without
     failing the page it came in.
     """
-    value = item.get(key) if isinstance(item, dict) else None
+    found = usable_id(item.get(key) if isinstance(item, dict) else None)
+    return found if found is not None else f"(no {key}) {where} #{index}"
+
+
+def usable_id(value: Any) -> str | None:
+    """A vendor id as text: a non-empty string or an integer (not a boolean); else None."""
     if isinstance(value, str | int) and not isinstance(value, bool) and str(value):
         return str(value)
-    return f"(no {key}) {where} #{index}"
+    return None
 
 
 def items_of(

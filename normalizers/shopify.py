@@ -23,7 +23,15 @@ from models.records import (
     SourceRef,
 )
 from normalizers.fields import Fields, record_fields
-from normalizers.pages import RawItem, expect_list, expect_object, item_id, items_of, one_item
+from normalizers.pages import (
+    RawItem,
+    expect_list,
+    expect_object,
+    item_id,
+    items_of,
+    one_item,
+    usable_id,
+)
 
 # `events`: the orders the shop deleted (each event is the removal of its order)
 PAGE_TYPES = {"orders": "order", "customers": "customer", "events": "order"}
@@ -69,9 +77,9 @@ def deletions(page: dict[str, Any], *, where: str) -> list[RawItem]:
             "destroy",
         ):
             continue
-        order_id = event.get("subject_id") if isinstance(event, dict) else None
-        if isinstance(order_id, int | str) and not isinstance(order_id, bool) and str(order_id):
-            items.append(RawItem("order", str(order_id), event, "remove", at))
+        order_id = usable_id(event.get("subject_id")) if isinstance(event, dict) else None
+        if order_id is not None:
+            items.append(RawItem("order", order_id, event, "remove", at))
         else:
             event_id = item_id(event, "id", where=where, index=index)
             items.append(RawItem(DELETION, event_id, event, "upsert", at))

@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+import itertools
 
 from activities.reconcile_scope import load_scope
 from ledger import canonical
-from ledger import results as ledger_results
-from models.io import StartRunInput, Window
-from models.records import BankTransaction, Source
+from models.records import BankTransaction
 from runtime.settings import Settings
 from tests.engine.builders import bank
+from tests.ledger.ledger_batches import open_test_run
 
-OCTOBER = Window(
-    start=datetime(2026, 10, 1, tzinfo=UTC),
-    end=datetime(2026, 11, 1, tzinfo=UTC),
-    as_of=datetime(2026, 11, 3, tzinfo=UTC),
-)
 CHECKING, SAVINGS = "acc_checking_0001", "acc_savings_0002"
+RUNS = itertools.count(1)
 
 
 async def scope_ids(sessions, **settings) -> set[str]:
-    spec = StartRunInput(
-        workflow_id=f"test-{uuid.uuid4()}",
-        workflow_run_id="r1",
-        window=OCTOBER,
-        sources=list(Source),
-    )
-    async with sessions.begin() as session:
-        run_id = await ledger_results.start_run(session, spec)
+    run_id = await open_test_run(sessions, n=next(RUNS))
     async with sessions() as session:
         scope = await load_scope(session, run_id, Settings(_env_file=None, **settings))  # type: ignore[call-arg]
     return {r.ref.id for r in scope.records if isinstance(r, BankTransaction)}
