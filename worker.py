@@ -24,6 +24,7 @@ from activities.live import live_activities, quickbooks_connector
 from activities.recorded import RecordedActivities
 from activities.writeback import writers_for
 from ledger import make_engine, migrate, session_factory
+from runtime import cpu
 from runtime.settings import Settings, get_settings
 from workflows.approval import APPROVAL_WORKFLOWS
 from workflows.reconciliation import ReconciliationWorkflow
@@ -36,6 +37,7 @@ async def running_worker(
     client: Client, settings: Settings, database_url: str
 ) -> AsyncIterator[Worker]:
     """A started worker; the ledger is migrated first and closed after."""
+    cpu.configure(settings.cpu_processes)  # pages are read and normalized beside the loop
     await migrate(database_url)
     db = make_engine(database_url)
     sessions = session_factory(db)

@@ -7,6 +7,7 @@ goes on; a live one its connector refused (`keep`), as the fetch fails naming it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -21,6 +22,7 @@ from models.errors import InputError
 from models.io import FetchResult
 from models.records import Source
 from normalizers import RawItem, load_json, split_page
+from runtime import cpu
 
 # `GET /v1/balance_transactions?payout=po_…` pages: the payout is known from the query only.
 PAYOUT_PAGE = re.compile(r"^balance_transactions_payout_(?P<payout>.+)$")
@@ -34,13 +36,29 @@ def read_page(source: Source, page_type: str, origin: str, body: bytes) -> list[
     return split_page(source, base_type, load_json(body, where=origin), where=origin)
 
 
+@dataclass(frozen=True, slots=True)
+class PageIndex:
+    """What storing a page needs of it: its records' versions, or why it cannot be read."""
+
+    versions: list[raw.RawVersion]
+    error: str | None = None
+
+
+def index_page(source: Source, page_type: str, origin: str, body: bytes) -> PageIndex:
+    """Pure (run in a worker process): the page read, split and each record hashed."""
+    try:
+        items = read_page(source, page_type, origin, body)
+    except InputError as error:
+        return PageIndex([], str(error))
+    return PageIndex([raw.version_of(item) for item in items])
+
+
 @dataclass(frozen=True)
 class _Received:
     page_type: str
     origin: str
     body: bytes
-    items: list[RawItem]
-    error: str | None
+    reading: asyncio.Future[PageIndex]
 
 
 @dataclass
@@ -48,22 +66,24 @@ class PageSink:
     """Stores the pages of one batch; `result()` gives the counts of what is committed
     (`problems`: the batch's requests whose answer stays unreadable, whatever attempt got it).
 
-    Pages are committed a few at a time (`flush_records` records, or after `flush_seconds`),
-    in one transaction: one commit per page cost more than the page. A fetch heartbeats its
-    cursor only when nothing is buffered, so a retry never skips a page that was not committed.
+    Each page is read in a worker process as soon as it is taken (`runtime.cpu`), while the
+    fetch goes on to the next one. Pages are committed a few at a time (about `flush_bytes`
+    of bodies, or after `flush_seconds`), in one transaction: one commit per page cost more
+    than the page. A fetch heartbeats its cursor only when nothing is buffered, so a retry
+    never skips a page that was not committed.
     """
 
     sessions: async_sessionmaker[AsyncSession]
     source: Source
     batch_id: int
-    flush_records: int = 1000
+    flush_bytes: int = 1 << 20  # about 700 records of typical vendor JSON
     flush_seconds: float = 2.0
     pages: int = 0
     records: int = 0
     new_versions: int = 0
     problems: int = 0
     _buffer: list[_Received] = field(default_factory=list)
-    _held_records: int = 0
+    _held_bytes: int = 0
     _since: float = 0.0
 
     @property
@@ -73,21 +93,23 @@ class PageSink:
 
     async def add(self, page_type: str, origin: str, body: bytes) -> None:
         """Take one page; it is committed with the next `flush` (at once when one is due)."""
-        items, error = self._split(page_type, origin, body)
-        await self._take(_Received(page_type, origin, body, items, error))
+        reading = asyncio.ensure_future(cpu.run(index_page, self.source, page_type, origin, body))
+        await self._take(_Received(page_type, origin, body, reading))
 
     async def keep(self, page_type: str, origin: str, body: bytes, problem: str) -> None:
         """Take a page its connector refused (`problem` says why) as received, without
         reading records out of it: stored with its problem, committed with the next flush."""
-        await self._take(_Received(page_type, origin, body, [], problem))
+        refused: asyncio.Future[PageIndex] = asyncio.get_running_loop().create_future()
+        refused.set_result(PageIndex([], problem))
+        await self._take(_Received(page_type, origin, body, refused))
 
     async def _take(self, page: _Received) -> None:
         if not self._buffer:
             self._since = time.monotonic()
         self._buffer.append(page)
-        self._held_records += len(page.items) + 1
+        self._held_bytes += len(page.body)
         if (
-            self._held_records >= self.flush_records
+            self._held_bytes >= self.flush_bytes
             or time.monotonic() - self._since >= self.flush_seconds
         ):
             await self.flush()
@@ -96,21 +118,30 @@ class PageSink:
         """Commit every buffered page and its raw records, in one transaction."""
         if not self._buffer:
             return
-        received, self._buffer, self._held_records = self._buffer, [], 0
+        indexes = [await page.reading for page in self._buffer]  # kept buffered if one fails
+        received, self._buffer, self._held_bytes = self._buffer, [], 0
         counts = []
         async with self.sessions.begin() as session:
-            for page in received:
-                counts.append(await self._save(session, page))
+            for page, index in zip(received, indexes, strict=True):
+                counts.append(await self._save(session, page, index))
             # the batch's, not this attempt's: one bad request however often it was received,
             # and none once a retry got it answered readable (so only a bad page, or a good
             # one while some are bad, can change it)
-            if self.problems or any(page.error is not None for page in received):
+            if self.problems or any(index.error is not None for index in indexes):
                 self.problems = await raw.count_unreadable(session, self.batch_id)
         self.pages += len(received)
         self.records += sum(c.records for c in counts)
         self.new_versions += sum(c.new_versions for c in counts)
 
-    async def _save(self, session: AsyncSession, page: _Received) -> raw.SaveCounts:
+    def discard(self) -> None:
+        """Drop what is buffered (the fetch failed and could not store it)."""
+        for page in self._buffer:
+            page.reading.cancel()
+        self._buffer, self._held_bytes = [], 0
+
+    async def _save(
+        self, session: AsyncSession, page: _Received, index: PageIndex
+    ) -> raw.SaveCounts:
         page_id = await raw.save_page(
             session,
             batch_id=self.batch_id,
@@ -118,14 +149,14 @@ class PageSink:
             page_type=page.page_type,
             origin=page.origin,
             body=page.body,
-            parse_error=page.error,
+            parse_error=index.error,
         )
         counts = await raw.save_raw_records(
             session,
             source=self.source.value,
             batch_id=self.batch_id,
             page_id=page_id,
-            items=page.items,
+            items=index.versions,
         )
         if payout := PAYOUT_PAGE.match(page.page_type):
             await raw.save_links(
@@ -133,15 +164,9 @@ class PageSink:
                 source=self.source.value,
                 relation=PAYOUT_RELATION,
                 from_id=payout["payout"],
-                to_ids=[i.vendor_id for i in page.items],
+                to_ids=[v.vendor_id for v in index.versions],
             )
         return counts
-
-    def _split(self, page_type: str, origin: str, body: bytes) -> tuple[list[RawItem], str | None]:
-        try:
-            return read_page(self.source, page_type, origin, body), None
-        except InputError as error:
-            return [], str(error)
 
     def result(self, status: str = "ok") -> FetchResult:
         return FetchResult(
@@ -173,6 +198,7 @@ class Ingestor:
         except BaseException as error:
             with contextlib.suppress(Exception):  # what was received is kept, even now
                 await sink.flush()
+            sink.discard()  # what could not be
             async with self.sessions.begin() as session:
                 await raw.finish_batch(
                     session, batch_id, "failed", f"{type(error).__name__}: {error}"

@@ -4,7 +4,8 @@ Each page is read again from its stored bytes (a raw version points into its pag
 records it brought in as new versions are normalized: an unchanged record costs nothing.
 
 Reading each payload's fields and building its canonical record is CPU work; storing the result
-is the ledger's. The two overlap: while the ledger stores one chunk, a thread normalizes the next.
+is the ledger's. The two overlap: while the ledger stores one chunk, worker processes normalize
+the next ones (`runtime.cpu`, one chunk per core).
 Chunks are applied in page order, so the last word about a record wins as it did at the vendor.
 A record that cannot be read gets its problem noted on its raw version (the compare step reports
 it as an `input` discrepancy); the rest of its page goes on.
@@ -13,7 +14,7 @@ it as an `input` discrepancy); the rest of its page goes on.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from models.io import NormalizeResult
 from models.records import Source
 from normalizers import HOME_CURRENCY, RawItem, load_json, normalize
 from normalizers.quickbooks import PREFERENCES, home_currency
+from runtime import cpu
 
 # The home currency QuickBooks records were last read in (a sync cursor of quickbooks).
 READ_IN_KEY = "home_currency_read_in"
@@ -129,32 +131,38 @@ class Normalizer:
 
     async def run(self) -> NormalizeResult:
         self.home_currency = await self._home_currency()
-        work = await self._next(after=0)
+        ahead: deque[asyncio.Future[NormalizedChunk]] = deque()  # read, being normalized
+        after, exhausted = 0, False
         try:
-            while work is not None:
-                chunk = await work
-                work = await self._next(after=max(chunk.page_ids))  # normalizes while we store
-                if not await self._store(chunk):  # another normalizer stored some of them
-                    if work is not None:
-                        work.cancel()
-                    work = await self._next(after=0)  # what is still pending, read afresh
+            while True:
+                while not exhausted and len(ahead) < cpu.width() + 1:  # every worker busy
+                    started = await self._next(after)
+                    if started is None:
+                        exhausted = True
+                    else:
+                        after, work = started
+                        ahead.append(work)
+                if not ahead:
+                    break
+                if not await self._store(await ahead.popleft()):  # another normalizer stored
+                    _cancel(ahead)  # some of them: what is still pending, read afresh
+                    after, exhausted = 0, False
         finally:
-            if work is not None:  # storing failed: the chunk under way is not wanted
-                work.cancel()
+            _cancel(ahead)  # storing failed: the chunks under way are not wanted
         return NormalizeResult(
             records=sum(self.by_kind.values()), by_kind=dict(self.by_kind), problems=self.problems
         )
 
-    async def _next(self, after: int) -> asyncio.Future[NormalizedChunk] | None:
-        """Read the next chunk and start normalizing it in a thread; None when all are done."""
+    async def _next(self, after: int) -> tuple[int, asyncio.Future[NormalizedChunk]] | None:
+        """Read the chunk of pages after page `after` and start normalizing it in a worker
+        process: (its last page id, the work); None when all are done."""
         async with self.sessions() as session:
             pages = await raw.pending_pages(session, after=after, limit=CHUNK_PAGES)
             if not pages:
                 return None
             rows = await raw.records_of_pages(session, [page.id for page in pages])
-        return asyncio.ensure_future(
-            asyncio.to_thread(normalize_chunk, pages, rows, self.home_currency)
-        )
+        work = asyncio.ensure_future(cpu.run(normalize_chunk, pages, rows, self.home_currency))
+        return pages[-1].id, work
 
     async def _home_currency(self) -> str:
         """The QuickBooks company's home currency, from the newest preferences page in the
@@ -189,6 +197,11 @@ class Normalizer:
         self.problems += len(chunk.problems)
         self.progress(sum(self.by_kind.values()))
         return True
+
+
+def _cancel(ahead: deque[asyncio.Future[NormalizedChunk]]) -> None:
+    while ahead:
+        ahead.popleft().cancel()
 
 
 async def _read_in(session: AsyncSession) -> str:

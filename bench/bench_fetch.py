@@ -14,6 +14,12 @@ a connector's page call (the HTTP round trip, the sandbox's work and the SDK's o
 *Accord* is the rest (storing, splitting, normalizing, heartbeats, paging). The baseline,
 measured in the same run on the same pages, is the least any reader of them must do: parse
 each body once with the standard library (exact decimals).
+
+Pages are read and normalized in worker processes, as in the worker (`runtime.cpu`; one per
+core, or `CPU_PROCESSES=n` in the environment, 0 for a thread of this process). A page is read
+there while the fetch waits on the next one, so that work can hide in *waiting*: the workers'
+CPU is reported on its own, and with it records per CPU-second of Accord (this process's and
+its workers', without the baseline), which no overlap can flatter.
 """
 
 from __future__ import annotations
@@ -288,14 +294,17 @@ async def bench(env: dict[str, str], window: dict[str, str], use_ledger: bool) -
     settings = Settings(_env_file=None, **{k.lower(): v for k, v in env.items()})  # type: ignore[call-arg]
     win = Window.model_validate(window)
     import normalizers  # noqa: F401  (imported before the clock starts)
+    from runtime import cpu as pool
     from runtime.collector import tune_for_bulk_reading
 
     tune_for_bulk_reading()  # as the worker does
+    pool.configure(settings.cpu_processes)  # as the worker does (unset: one process per core)
+    await pool.start()  # set-up, not processing
 
-    cpu_start = time.process_time()
+    cpu_start, workers_start = time.process_time(), workers_cpu()
     if use_ledger:
         async with ledger_run(settings, win) as (ingestor, run_id, normalize):
-            cpu_start = time.process_time()
+            cpu_start, workers_start = time.process_time(), workers_cpu()
             rows, wall, waiting, storing = await fetch_all(settings, win, ingestor, run_id)
             started = time.perf_counter()
             canonical = await normalize()
@@ -307,10 +316,41 @@ async def bench(env: dict[str, str], window: dict[str, str], use_ledger: bool) -
     baseline = sum(BASELINE.values())
     total = sum(wall.values()) + normalize_time - baseline
     cpu = time.process_time() - cpu_start
-    report(rows, wall, waiting, storing, normalize_time, canonical, total, cpu, baseline)
+    workers = (workers_cpu() - workers_start, workers_peak_mib())
+    report(rows, wall, waiting, storing, normalize_time, canonical, total, cpu, baseline, workers)
 
 
-def report(rows, wall, waiting, storing, normalize_time, canonical, total, cpu, baseline) -> None:
+def _workers() -> list[Any]:
+    """This process's page-reading workers (`runtime.cpu`): its spawned children, not the
+    sandbox's process."""
+    import psutil
+
+    return [
+        child
+        for child in psutil.Process().children()
+        if any("spawn_main" in part for part in child.cmdline())
+    ]
+
+
+def workers_cpu() -> float:
+    return sum(sum(w.cpu_times()[:2]) for w in _workers())
+
+
+def workers_peak_mib() -> float:
+    """The sum of the workers' peak resident memory (Linux `VmHWM`)."""
+    total = 0
+    for worker in _workers():
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{worker.pid}/status").read_text()
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")
+            )
+    return total / 1024
+
+
+def report(
+    rows, wall, waiting, storing, normalize_time, canonical, total, cpu, baseline, workers
+) -> None:
     records = sum(r.records for r in rows)
     waited, stored = sum(waiting.values()), sum(storing.values()) + normalize_time
     accord = total - waited
@@ -340,10 +380,14 @@ def report(rows, wall, waiting, storing, normalize_time, canonical, total, cpu, 
         f"baseline (json.loads of every page, same run): {baseline:.2f} s -> "
         f"{records / baseline:,.0f} records/s; Accord's processing is {accord / baseline:.1f}x it"
     )
+    workers_cpu_s, workers_mib = workers
     print(f"Accord process CPU: {cpu:.2f} s (of it {baseline:.2f} s baseline parsing)")
     print(
-        f"peak RSS (Accord process): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+        f"Accord worker processes ({len(_workers())}, `CPU_PROCESSES`) CPU: {workers_cpu_s:.2f} s"
+        f" -> {records / (cpu - baseline + workers_cpu_s):,.0f} records per CPU-second of Accord"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS: Accord process {peak:.0f} MiB, its worker processes {workers_mib:.0f} MiB")
 
 
 def main() -> None:

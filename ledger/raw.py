@@ -42,6 +42,25 @@ def content_hash(payload: Any, op: str = "upsert") -> str:
     return hashlib.sha256(op.encode() + b":" + encode(payload)).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class RawVersion:
+    """What the ledger keeps of one record of a page: its key, op, path and content hash
+    (the payload itself stays in the page)."""
+
+    object_type: str
+    vendor_id: str
+    op: str
+    path: str
+    content_hash: str
+
+
+def version_of(item: RawItemLike | RawVersion) -> RawVersion:
+    if isinstance(item, RawVersion):
+        return item
+    hashed = content_hash(item.payload, item.op)
+    return RawVersion(item.object_type, item.vendor_id, item.op, item.path, hashed)
+
+
 async def open_batch(session: AsyncSession, run_id: int, source: str) -> int:
     """The batch of `source` in this run; a retried fetch reuses it (pages are deduplicated)."""
     stmt = (
@@ -182,7 +201,7 @@ async def save_raw_records(
     source: str,
     batch_id: int,
     page_id: int,
-    items: Sequence[RawItemLike],
+    items: Sequence[RawItemLike | RawVersion],
 ) -> SaveCounts:
     """Idempotent upsert: an unchanged record is skipped, a changed one becomes a new version.
 
@@ -190,17 +209,18 @@ async def save_raw_records(
     lock, so the version numbers read here cannot be taken meanwhile."""
     if not items:
         return SaveCounts()
-    newest: dict[tuple[str, str], RawItemLike] = {}
+    newest: dict[tuple[str, str], RawItemLike | RawVersion] = {}
     for item in items:  # within one page the last word about a record wins
         newest[(item.object_type, item.vendor_id)] = item
     columns: tuple[list[str], ...] = ([], [], [], [], [])
     object_types, vendor_ids, ops, paths, hashes = columns
     for (object_type, vendor_id), item in newest.items():
+        version = version_of(item)  # hashed already when read in a worker process
         object_types.append(object_type)
         vendor_ids.append(vendor_id)
-        ops.append(item.op)
-        paths.append(item.path)
-        hashes.append(content_hash(item.payload, item.op))
+        ops.append(version.op)
+        paths.append(version.path)
+        hashes.append(version.content_hash)
     saved = await session.scalar(
         _SAVE_VERSIONS,
         {

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
 
     # Ledger
     database_url: str | None = None
+    # Worker processes that read and normalize pages (`runtime.cpu`): unset, one per core;
+    # 0, none (a thread of the worker does it).
+    cpu_processes: int | None = Field(default=None, ge=0)
 
     # Reconciliation
     window_overlap: timedelta = timedelta(hours=48)

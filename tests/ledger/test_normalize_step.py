@@ -4,8 +4,10 @@ a removal as a tombstone, an unreadable record noted and the rest of its page no
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select
 
 from activities.normalize import READ_IN_KEY, Normalizer
@@ -14,6 +16,7 @@ from ledger.raw import claim_pages
 from ledger.tables import CanonicalRow, RawPage, RawRecord
 from models.records import Source
 from normalizers import load_json, split_page
+from runtime import cpu
 from tests.ledger.ledger_batches import open_test_batch
 
 
@@ -72,7 +75,16 @@ async def _current(sessions) -> dict[str, tuple[str, bool]]:
         return {r.vendor_id: (str(r.amount), r.removed) for r in rows}
 
 
-async def test_pages_are_normalized_once_and_the_last_word_wins(sessions, monkeypatch):
+@pytest.fixture(params=[0, 2], ids=["in a thread", "in 2 worker processes"])
+def processes(request) -> Iterator[int]:
+    """Chunks normalized in this process, or in worker processes several at once (each may
+    finish first: they are stored in the order their pages arrived all the same)."""
+    cpu.configure(request.param)
+    yield request.param
+    cpu.configure(0)
+
+
+async def test_pages_are_normalized_once_and_the_last_word_wins(sessions, monkeypatch, processes):
     monkeypatch.setattr("activities.normalize.CHUNK_PAGES", 1)  # one page per chunk: ordering
     await _store(
         sessions,
@@ -131,7 +143,9 @@ async def test_a_chunk_holds_about_so_many_bytes_of_pages_and_never_none(session
         assert len(await raw.pending_pages(s, after=0, limit=3)) == 3
 
 
-async def test_two_normalizers_at_once_store_each_page_once_in_order(sessions, monkeypatch):
+async def test_two_normalizers_at_once_store_each_page_once_in_order(
+    sessions, monkeypatch, processes
+):
     """Two runs' normalize steps over the same pending pages: they take turns, a chunk the
     other one stored first is read again instead of stored twice, and the last word wins."""
     monkeypatch.setattr("activities.normalize.CHUNK_PAGES", 1)
@@ -164,9 +178,9 @@ async def test_a_chunk_read_in_a_home_currency_another_run_replaced_is_read_agai
     await _store(sessions, [_page(added=[_txn("a", "-10.00")])])
     normalizer = Normalizer(sessions, lambda n: None)
     assert normalizer.home_currency == "USD"
-    work = await normalizer._next(after=0)
-    assert work is not None
-    chunk = await work
+    started = await normalizer._next(after=0)
+    assert started is not None
+    chunk = await started[1]
     async with sessions.begin() as s:
         await raw.save_cursor(s, "quickbooks", READ_IN_KEY, "CAD")
     assert not await normalizer._store(chunk)
