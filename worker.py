@@ -30,6 +30,7 @@ from workflows.approval import APPROVAL_WORKFLOWS
 from workflows.reconciliation import ReconciliationWorkflow
 
 log = logging.getLogger("accord.worker")
+PAGE_WORK = ("activities.ingest", "activities.normalize")  # what the worker processes run
 
 
 @asynccontextmanager
@@ -37,7 +38,7 @@ async def running_worker(
     client: Client, settings: Settings, database_url: str
 ) -> AsyncIterator[Worker]:
     """A started worker; the ledger is migrated first and closed after."""
-    cpu.configure(settings.cpu_processes)  # pages are read and normalized beside the loop
+    cpu.configure(settings.cpu_processes, PAGE_WORK)  # pages are read beside the event loop
     await migrate(database_url)
     db = make_engine(database_url)
     sessions = session_factory(db)

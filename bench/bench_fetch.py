@@ -296,9 +296,10 @@ async def bench(env: dict[str, str], window: dict[str, str], use_ledger: bool) -
     import normalizers  # noqa: F401  (imported before the clock starts)
     from runtime import cpu as pool
     from runtime.collector import tune_for_bulk_reading
+    from worker import PAGE_WORK
 
     tune_for_bulk_reading()  # as the worker does
-    pool.configure(settings.cpu_processes)  # as the worker does (unset: one process per core)
+    pool.configure(settings.cpu_processes, PAGE_WORK)  # as the worker does
     await pool.start()  # set-up, not processing
 
     cpu_start, workers_start = time.process_time(), workers_cpu()

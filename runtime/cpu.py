@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import importlib
 import multiprocessing
 import os
 import threading
@@ -30,17 +31,19 @@ from typing import TypeVar
 T = TypeVar("T")
 
 _configured: int | None = 0  # until an entry point configures the pool
+_preload: tuple[str, ...] = ()
 _pool: ProcessPoolExecutor | None = None
 
 
-def configure(processes: int | None) -> None:
-    """Workers for the pool: a count, 0 for none (work in a thread), None for one per core.
-    A different count takes effect for the next pool (a running one is shut down)."""
-    global _configured
+def configure(processes: int | None, preload: tuple[str, ...] = ()) -> None:
+    """Workers for the pool: a count, 0 for none (work in a thread), None for one per core;
+    `preload`: modules each worker imports as it starts, not on its first call. A different
+    setting takes effect for the next pool (a running one is shut down)."""
+    global _configured, _preload
     if processes is not None and processes < 0:
         raise ValueError(f"CPU_PROCESSES must be 0 or more, got {processes}")
-    if processes != _configured:
-        _configured = processes
+    if (processes, preload) != (_configured, _preload):
+        _configured, _preload = processes, preload
         shutdown()
 
 
@@ -56,9 +59,11 @@ def width() -> int:
     return max(1, processes())
 
 
-def _child_started() -> None:
+def _child_started(preload: tuple[str, ...]) -> None:
     from runtime.collector import tune_for_bulk_reading
 
+    for module in preload:
+        importlib.import_module(module)
     tune_for_bulk_reading()  # as the worker process itself does
     parent = multiprocessing.parent_process()
     if parent is not None:  # a parent that ends without shutting the pool down (`os._exit`,
@@ -78,7 +83,9 @@ def _get() -> ProcessPoolExecutor | None:
     if _pool is None and processes() > 0:
         # spawn, not fork: the parent runs an event loop and threads (Temporal's, the SDKs')
         context = multiprocessing.get_context("spawn")
-        _pool = ProcessPoolExecutor(processes(), mp_context=context, initializer=_child_started)
+        _pool = ProcessPoolExecutor(
+            processes(), mp_context=context, initializer=_child_started, initargs=(_preload,)
+        )
     return _pool
 
 

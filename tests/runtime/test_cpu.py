@@ -101,3 +101,18 @@ def test_workers_end_with_a_process_that_exits_without_shutting_them_down(tmp_pa
                 psutil.Process(worker).kill()
                 raise AssertionError(f"worker process {worker} outlived its parent")
             time.sleep(0.1)
+
+
+def imported(module: str) -> bool:
+    return module in sys.modules
+
+
+async def test_workers_import_what_they_will_run_as_they_start():
+    """The first page a worker reads does not wait for its imports."""
+    try:
+        cpu.configure(1)
+        assert not await cpu.run(imported, "colorsys")
+        cpu.configure(1, preload=("colorsys",))
+        assert await cpu.run(imported, "colorsys")
+    finally:
+        cpu.configure(0)
