@@ -92,7 +92,7 @@ _RETIRE = text(
     "UPDATE canonical_records SET is_current = false WHERE id = ANY(CAST(:ids AS bigint[]))"
 )
 # New versions go in by binary COPY: the rows are known whole here, and COPY costs the ledger
-# about two thirds of an INSERT from arrays of them (`bench/bench_fetch.py`).
+# about two thirds of an INSERT from arrays of them (101k rows with every index: 3.7 s, 5.3 s).
 _COLUMNS = (
     "source",
     "object_type",

@@ -54,9 +54,8 @@ class RawVersion:
     content_hash: str
 
 
-def version_of(item: RawItemLike | RawVersion) -> RawVersion:
-    if isinstance(item, RawVersion):
-        return item
+def version_of(item: RawItemLike) -> RawVersion:
+    """A record of a page as the ledger keeps it (hashed where the page is read)."""
     hashed = content_hash(item.payload, item.op)
     return RawVersion(item.object_type, item.vendor_id, item.op, item.path, hashed)
 
@@ -201,7 +200,7 @@ async def save_raw_records(
     source: str,
     batch_id: int,
     page_id: int,
-    items: Sequence[RawItemLike | RawVersion],
+    items: Sequence[RawVersion],
 ) -> SaveCounts:
     """Idempotent upsert: an unchanged record is skipped, a changed one becomes a new version.
 
@@ -209,13 +208,12 @@ async def save_raw_records(
     lock, so the version numbers read here cannot be taken meanwhile."""
     if not items:
         return SaveCounts()
-    newest: dict[tuple[str, str], RawItemLike | RawVersion] = {}
+    newest: dict[tuple[str, str], RawVersion] = {}
     for item in items:  # within one page the last word about a record wins
         newest[(item.object_type, item.vendor_id)] = item
     columns: tuple[list[str], ...] = ([], [], [], [], [])
     object_types, vendor_ids, ops, paths, hashes = columns
-    for (object_type, vendor_id), item in newest.items():
-        version = version_of(item)  # hashed already when read in a worker process
+    for (object_type, vendor_id), version in newest.items():
         object_types.append(object_type)
         vendor_ids.append(vendor_id)
         ops.append(version.op)

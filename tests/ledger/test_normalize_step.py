@@ -62,7 +62,13 @@ async def _store(sessions, pages: list[bytes]) -> None:
                 origin=origin,
                 body=body,
             )
-            await raw.save_raw_records(s, source="plaid", batch_id=batch, page_id=page, items=items)
+            await raw.save_raw_records(
+                s,
+                source="plaid",
+                batch_id=batch,
+                page_id=page,
+                items=[raw.version_of(i) for i in items],
+            )
 
 
 async def _current(sessions) -> dict[str, tuple[str, bool]]:

@@ -109,7 +109,11 @@ async def test_two_fetches_of_one_source_at_once_take_turns(sessions):
             first, batch_id=batch, source="shopify", page_type="orders", origin="a", body=b"{}"
         )
         await raw.save_raw_records(
-            first, source="shopify", batch_id=batch, page_id=page, items=items
+            first,
+            source="shopify",
+            batch_id=batch,
+            page_id=page,
+            items=[raw.version_of(i) for i in items],
         )
         second = asyncio.ensure_future(_ingest(sessions, batch, b'{"orders":[9]}', items))
         await asyncio.sleep(0.3)
@@ -180,7 +184,11 @@ async def _save_in(session, batch_id: int, body: bytes, items: list[Item]):
         body=body,
     )
     return await raw.save_raw_records(
-        session, source="shopify", batch_id=batch_id, page_id=page, items=items
+        session,
+        source="shopify",
+        batch_id=batch_id,
+        page_id=page,
+        items=[raw.version_of(i) for i in items],
     )
 
 
