@@ -5,6 +5,13 @@ carry the entity's current `SyncToken` (else 400 Fault 5010 "Stale Object Error"
 `MetaData.LastUpdatedTime`; `sparse: true` merges the given fields, otherwise the body replaces
 the entity. A `requestid` seen before returns the first answer again and writes nothing. A body
 naming a property the entity does not have is refused (Fault 2010), as QBO refuses it.
+
+QBO's business logic runs on every write, as the Intuit XSD describes it: an invoice's `TotalAmt`
+is recalculated from its lines (items and shipping, less discounts, plus `TxnTaxDetail.TotalTax`
+unless tax is included in the prices), its `Balance` is what payments have not covered, and a
+`SubTotalLineDetail` line is added; any `TotalAmt` or `Balance` sent is overwritten. A payment
+lowers the balance of each invoice it is linked to, and those invoices change (`SyncToken`,
+`LastUpdatedTime`, a `LinkedTxn` to it) as QBO's do, so the next fetch sees them paid.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import copy
 import threading
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -60,6 +68,8 @@ ENTITIES = {
     "VendorCredit",
 }
 BY_URL_NAME = {name.lower(): name for name in ENTITIES}
+SHIPPING_ITEM = "SHIPPING_ITEM_ID"  # QBO's shipping line: a sales item line with this ItemRef
+CENT = Decimal("0.01")
 
 
 class Fault(Exception):
@@ -168,8 +178,32 @@ class Books:
             "SyncToken": "0",
         }
         record["MetaData"] = {"CreateTime": now, "LastUpdatedTime": now}
+        if entity == "Invoice":
+            _require_lines(record)
+            recalculate_invoice(record, paid=Decimal(0))
+        elif entity == "Payment":
+            self._apply_payment(record)
         self.entities[entity][record["Id"]] = record
         return record
+
+    def _apply_payment(self, payment: dict[str, Any]) -> None:
+        """Each line lowers its linked invoice's balance (all are checked before any changes)."""
+        applied: list[tuple[dict[str, Any], Decimal]] = []
+        for line in payment.get("Line") or []:
+            for linked in line.get("LinkedTxn") or []:
+                if linked.get("TxnType") == "Invoice":
+                    invoice = self.get("Invoice", str(linked.get("TxnId", "")))
+                    applied.append((invoice, _decimal(line.get("Amount", 0))))
+        total = _decimal(payment.get("TotalAmt", 0))
+        payment["UnappliedAmt"] = total - sum((amount for _, amount in applied), Decimal(0))
+        for invoice, amount in applied:
+            invoice["Balance"] = _decimal(invoice.get("Balance", 0)) - amount
+            invoice["LinkedTxn"] = [
+                *(invoice.get("LinkedTxn") or []),
+                {"TxnId": payment["Id"], "TxnType": "Payment"},
+            ]
+            invoice["SyncToken"] = str(int(invoice["SyncToken"]) + 1)
+            invoice["MetaData"] = {**invoice.get("MetaData", {}), "LastUpdatedTime": qbo_time()}
 
     def _update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         current = self.get(entity, str(body["Id"]))
@@ -198,6 +232,12 @@ class Books:
         record["sparse"] = False
         record["SyncToken"] = str(int(current["SyncToken"]) + 1)
         record["MetaData"] = {**current.get("MetaData", {}), "LastUpdatedTime": qbo_time()}
+        if entity == "Invoice":
+            if not body.get("sparse"):
+                _require_lines(record)
+            if record.get("Line"):
+                paid = _decimal(current.get("TotalAmt", 0)) - _decimal(current.get("Balance", 0))
+                recalculate_invoice(record, paid)
         self.entities[entity][current["Id"]] = record
         return record
 
@@ -213,3 +253,65 @@ class Books:
         tombstone = {"domain": "QBO", "status": "Deleted", "Id": current["Id"]}
         self.deleted[entity].append({**tombstone, "MetaData": {"LastUpdatedTime": qbo_time()}})
         return tombstone
+
+
+def _decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _require_lines(invoice: dict[str, Any]) -> None:
+    if not invoice.get("Line"):
+        raise Fault(
+            "Required param missing, need to supply the required value for the API",
+            "Required parameter Line is missing in the request",
+            "2020",
+            "Line",
+        )
+
+
+def _is_shipping(line: dict[str, Any]) -> bool:
+    item = (line.get("SalesItemLineDetail") or {}).get("ItemRef") or {}
+    return line.get("DetailType") == "SalesItemLineDetail" and item.get("value") == SHIPPING_ITEM
+
+
+def recalculate_invoice(invoice: dict[str, Any], paid: Decimal) -> None:
+    """QBO's totals of an invoice from its lines (see the module): items, then the subtotal
+    line, then discounts and shipping; `paid` is what payments already covered."""
+    lines = [line for line in invoice["Line"] if line.get("DetailType") != "SubTotalLineDetail"]
+    for line in lines:  # QBO answers with numbers, whatever JSON type they were sent as
+        line["Amount"] = _decimal(line.get("Amount", 0))
+    items = [
+        line
+        for line in lines
+        if line.get("DetailType") in ("SalesItemLineDetail", "GroupLineDetail")
+        and not _is_shipping(line)
+    ]
+    subtotal = sum((_decimal(line.get("Amount", 0)) for line in items), Decimal(0))
+    discount = Decimal(0)
+    for line in lines:
+        detail = line.get("DiscountLineDetail")
+        if line.get("DetailType") == "DiscountLineDetail" and detail is not None:
+            if detail.get("PercentBased") and detail.get("DiscountPercent") is not None:
+                percent = _decimal(detail["DiscountPercent"])
+                line["Amount"] = (subtotal * percent / 100).quantize(CENT, ROUND_HALF_UP)
+            discount += _decimal(line.get("Amount", 0))
+    shipping = sum(
+        (_decimal(line.get("Amount", 0)) for line in lines if _is_shipping(line)), Decimal(0)
+    )
+    tax = _decimal((invoice.get("TxnTaxDetail") or {}).get("TotalTax", 0))
+    included = invoice.get("GlobalTaxCalculation") == "TaxInclusive"
+    numbered = [int(line["Id"]) for line in lines if str(line.get("Id", "")).isdigit()]
+    for line in items:
+        if not line.get("Id"):
+            line["Id"] = str(max(numbered, default=0) + 1)
+            numbered.append(int(line["Id"]))
+            line.setdefault("LineNum", int(line["Id"]))
+    after_items = max((n + 1 for n, line in enumerate(lines) if line in items), default=0)
+    subtotal_line = {
+        "Amount": subtotal,
+        "DetailType": "SubTotalLineDetail",
+        "SubTotalLineDetail": {},
+    }
+    invoice["Line"] = [*lines[:after_items], subtotal_line, *lines[after_items:]]
+    invoice["TotalAmt"] = subtotal - discount + shipping + (Decimal(0) if included else tax)
+    invoice["Balance"] = invoice["TotalAmt"] - paid

@@ -4,7 +4,9 @@ tokens, rotating refresh tokens, and a throttle."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from functools import partial
 
 import httpx
@@ -97,6 +99,11 @@ def ids(response: httpx.Response, entity: str = "Invoice") -> list[str]:
     return [r["Id"] for r in response.json()["QueryResponse"].get(entity, [])]
 
 
+def exact(response: httpx.Response) -> dict:
+    """The body with exact decimals, as a client reading money must parse it."""
+    return json.loads(response.content, parse_float=Decimal)
+
+
 def test_last_updated_filter_compares_instants_and_pages_every_record_once(qbo):
     since = "2024-03-05T17:00:00Z"  # = 09:00-08:00, before the 5th's 10:00-08:00
     seen, start = [], 1
@@ -165,17 +172,30 @@ def test_read_by_id_and_missing_ids(qbo):
     assert qbo.call("GET", "/invoice/1.5").json()["Fault"]["Error"][0]["code"] == "2030"
 
 
+def item_line(amount: str, qty: int = 1, item: str = "1") -> dict:
+    return {
+        "DetailType": "SalesItemLineDetail",
+        "Amount": amount,
+        "SalesItemLineDetail": {"ItemRef": {"value": item}, "Qty": qty},
+    }
+
+
+def create_invoice(qbo, *lines: dict, **fields) -> dict:
+    body = {"CustomerRef": {"value": "1"}, "Line": list(lines), **fields}
+    response = qbo.call("POST", "/invoice", json=body)
+    assert response.status_code == 200, response.text
+    return exact(response)["Invoice"]
+
+
 def test_create_then_sparse_update_bumps_sync_token_and_last_updated(qbo):
-    created = qbo.call(
-        "POST", "/invoice", json={"CustomerRef": {"value": "1"}, "TotalAmt": 42.5}
-    ).json()["Invoice"]
+    created = create_invoice(qbo, item_line("42.5"))
     assert (created["Id"], created["SyncToken"]) == ("13", "0")
     update = {"Id": "13", "SyncToken": "0", "sparse": True, "PrivateNote": "fixed by Accord"}
     every = "SELECT * FROM Invoice ORDERBY Id DESC MAXRESULTS 1"
-    assert qbo.query(every).json()["QueryResponse"]["Invoice"][0].get("PrivateNote") is None
-    updated = qbo.call("POST", "/invoice", json=update).json()["Invoice"]
+    assert exact(qbo.query(every))["QueryResponse"]["Invoice"][0].get("PrivateNote") is None
+    updated = exact(qbo.call("POST", "/invoice", json=update))["Invoice"]
     assert (
-        qbo.query(every).json()["QueryResponse"]["Invoice"][0]["PrivateNote"] == "fixed by Accord"
+        exact(qbo.query(every))["QueryResponse"]["Invoice"][0]["PrivateNote"] == "fixed by Accord"
     )
     assert (updated["SyncToken"], updated["PrivateNote"], updated["TotalAmt"]) == (
         "1",
@@ -190,14 +210,110 @@ def test_create_then_sparse_update_bumps_sync_token_and_last_updated(qbo):
 
 
 def test_full_update_replaces_the_entity(qbo):
-    replaced = qbo.call(
-        "POST", "/invoice", json={"Id": "2", "SyncToken": "0", "TotalAmt": "7.00"}
-    ).json()["Invoice"]
+    replaced = exact(
+        qbo.call(
+            "POST", "/invoice", json={"Id": "2", "SyncToken": "0", "Line": [item_line("7.00")]}
+        )
+    )["Invoice"]
     assert (
         "DocNumber" not in replaced
-        and replaced["TotalAmt"] == "7.00"
+        and replaced["TotalAmt"] == Decimal("7.00")
         and replaced["SyncToken"] == "1"
     )
+
+
+def test_quickbooks_works_out_an_invoices_total_and_balance_from_its_lines(qbo):
+    """Items, less a 10% discount, plus shipping and tax; the TotalAmt and Balance sent are
+    overwritten, and the subtotal line sits after the items (Intuit's own fixture order)."""
+    discount = {
+        "DetailType": "DiscountLineDetail",
+        "Amount": "0",
+        "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10},
+    }
+    created = create_invoice(
+        qbo,
+        item_line("300.00", qty=3),
+        item_line("45.00", item="7"),
+        discount,
+        item_line("5.00", item="SHIPPING_ITEM_ID"),
+        TxnTaxDetail={"TotalTax": "22.43"},
+        TotalAmt="1.00",
+        Balance="1.00",
+    )
+    assert created["TotalAmt"] == Decimal("337.93")  # 345.00 - 34.50 + 5.00 + 22.43
+    assert created["Balance"] == Decimal("337.93")
+    assert [(line["DetailType"], line["Amount"]) for line in created["Line"]] == [
+        ("SalesItemLineDetail", Decimal("300.00")),
+        ("SalesItemLineDetail", Decimal("45.00")),
+        ("SubTotalLineDetail", Decimal("345.00")),
+        ("DiscountLineDetail", Decimal("34.50")),
+        ("SalesItemLineDetail", Decimal("5.00")),
+    ]
+    assert [line.get("Id") for line in created["Line"][:2]] == ["1", "2"]
+    included = create_invoice(
+        qbo,
+        item_line("110.00"),
+        TxnTaxDetail={"TotalTax": "10.00"},
+        GlobalTaxCalculation="TaxInclusive",
+    )
+    assert included["TotalAmt"] == Decimal("110.00")
+
+
+def test_an_invoice_without_lines_is_refused(qbo):
+    refused = qbo.call("POST", "/invoice", json={"CustomerRef": {"value": "1"}, "TotalAmt": 9})
+    assert refused.status_code == 400
+    assert exact(refused)["Fault"]["Error"][0]["code"] == "2020"
+    assert exact(refused)["Fault"]["Error"][0]["element"] == "Line"
+
+
+def test_a_payment_lowers_its_invoices_balances_and_the_next_fetch_sees_them(qbo):
+    first = create_invoice(qbo, item_line("100.00"))
+    second = create_invoice(qbo, item_line("60.00"))
+    since = qbo.query("SELECT * FROM Invoice MAXRESULTS 1000")  # warm the query cache
+    assert since.status_code == 200
+    payment = {
+        "CustomerRef": {"value": "1"},
+        "TotalAmt": "130.00",
+        "Line": [
+            {"Amount": "100.00", "LinkedTxn": [{"TxnId": first["Id"], "TxnType": "Invoice"}]},
+            {"Amount": "20.00", "LinkedTxn": [{"TxnId": second["Id"], "TxnType": "Invoice"}]},
+        ],
+    }
+    saved = exact(qbo.call("POST", "/payment", json=payment))["Payment"]
+    assert saved["UnappliedAmt"] == Decimal("10.00")
+    paid = exact(qbo.call("GET", f"/invoice/{first['Id']}"))["Invoice"]
+    part = exact(qbo.call("GET", f"/invoice/{second['Id']}"))["Invoice"]
+    assert (paid["Balance"], part["Balance"]) == (Decimal("0.00"), Decimal("40.00"))
+    assert paid["SyncToken"] == part["SyncToken"] == "1"
+    assert paid["LinkedTxn"] == [{"TxnId": saved["Id"], "TxnType": "Payment"}]
+    changed = qbo.query(
+        f"SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '{first['MetaData']['CreateTime']}'"
+        " MAXRESULTS 1000"
+    )
+    assert [r["Balance"] for r in exact(changed)["QueryResponse"]["Invoice"]] == [
+        Decimal("0.00"),
+        Decimal("40.00"),
+    ]
+    # an update keeps what was paid: the balance follows the new total
+    update = {"Id": second["Id"], "SyncToken": "1", "sparse": True, "Line": [item_line("70.00")]}
+    updated = exact(qbo.call("POST", "/invoice", json=update))["Invoice"]
+    assert (updated["TotalAmt"], updated["Balance"]) == (Decimal("70.00"), Decimal("50.00"))
+
+
+def test_a_payment_naming_an_unknown_invoice_changes_nothing(qbo):
+    known = create_invoice(qbo, item_line("100.00"))
+    payment = {
+        "CustomerRef": {"value": "1"},
+        "TotalAmt": "150.00",
+        "Line": [
+            {"Amount": "100.00", "LinkedTxn": [{"TxnId": known["Id"], "TxnType": "Invoice"}]},
+            {"Amount": "50.00", "LinkedTxn": [{"TxnId": "999", "TxnType": "Invoice"}]},
+        ],
+    }
+    refused = qbo.call("POST", "/payment", json=payment)
+    assert refused.status_code == 400 and exact(refused)["Fault"]["Error"][0]["code"] == "610"
+    after = exact(qbo.call("GET", f"/invoice/{known['Id']}"))["Invoice"]
+    assert (after["Balance"], after["SyncToken"]) == (Decimal("100.00"), "0")
 
 
 def test_stale_sync_token_is_refused_with_5010(qbo):
