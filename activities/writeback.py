@@ -42,8 +42,9 @@ from approvals.config import ApprovalConfig
 from connectors.errors import VendorAuthError, VendorRequestError
 from ledger import outbox
 from models.approvals import ApplyInput, ApplyResult, ApplyStatus
-from models.records import BankTransaction, Invoice, Order, SourceRef
+from models.records import BankTransaction, Invoice, LineItem, Order, SourceRef
 from models.results import Correction
+from normalizers.quickbooks import SHIPPING_ITEM
 
 log = logging.getLogger("accord.writeback")
 TOTAL_FIELDS = {"total", "totalamt", "amount"}
@@ -175,7 +176,10 @@ class WritebackActivities:
                 customer = await outbox.counterpart_key(session, order.customer.key, "quickbooks")
         if customer is None:
             return Pushed(ApplyStatus.FAILED, f"no QuickBooks customer for order {order.number}")
-        return invoice_body(order, SourceRef.parse(customer).id, request.correction.id)
+        try:
+            return invoice_body(order, SourceRef.parse(customer).id, request.correction.id)
+        except DoesNotAddUp as error:
+            return Pushed(ApplyStatus.FAILED, str(error))
 
     async def _payment_body(self, request: ApplyInput) -> dict | Pushed:
         async with self.sessions() as session:
@@ -202,8 +206,26 @@ def _result(
     )
 
 
+class DoesNotAddUp(ValueError):
+    """An order whose parts (items, discounts, shipping, tax) do not make its total."""
+
+
 def invoice_body(order: Order, customer_id: str, correction_id: str) -> dict:
-    lines = [
+    """The QuickBooks invoice of a Shopify order, whose total QuickBooks works out to the
+    order's: the item lines, a discount line, the shipping line (`SHIPPING_ITEM_ID`) and the
+    tax (`TxnTaxDetail.TotalTax`; inside the prices when the shop includes it).
+
+    `DoesNotAddUp` when those parts do not make the order's total (a tip, duties or a fee the
+    canonical order does not carry): an invoice for another amount would be wrong books.
+    """
+    tax = order.tax or Decimal(0)
+    added_tax = Decimal(0) if order.taxes_included else tax
+    shipping, discounts = order.shipping or Decimal(0), order.discounts or Decimal(0)
+    taxed = {"TaxCodeRef": {"value": "TAX" if tax else "NON"}}
+    # an order without line items is one line of its goods: the total less the rest
+    rest = order.amount - added_tax - shipping + discounts
+    products = order.line_items or [LineItem(unit_price=rest, amount=rest)]
+    lines: list[dict[str, Any]] = [
         {
             "DetailType": "SalesItemLineDetail",
             "Amount": item.amount,
@@ -212,28 +234,48 @@ def invoice_body(order: Order, customer_id: str, correction_id: str) -> dict:
                 "ItemRef": {"value": "1", "name": item.sku or "Sales"},
                 "Qty": item.quantity,
                 "UnitPrice": item.unit_price,
+                **taxed,
             },
         }
-        for item in order.line_items
-    ] or [
-        {
-            "DetailType": "SalesItemLineDetail",
-            "Amount": order.amount,
-            "SalesItemLineDetail": {
-                "ItemRef": {"value": "1", "name": "Sales"},
-                "Qty": 1,
-                "UnitPrice": order.amount,
-            },
-        }
+        for item in products
     ]
-    return {
+    if discounts:
+        lines.append(
+            {
+                "DetailType": "DiscountLineDetail",
+                "Amount": discounts,
+                "DiscountLineDetail": {"PercentBased": False},
+            }
+        )
+    if shipping:
+        lines.append(
+            {
+                "DetailType": "SalesItemLineDetail",
+                "Amount": shipping,
+                "SalesItemLineDetail": {"ItemRef": {"value": SHIPPING_ITEM}, **taxed},
+            }
+        )
+    item_total = sum((item.amount for item in products), Decimal(0))
+    total = item_total - discounts + shipping + added_tax
+    if total != order.amount:
+        raise DoesNotAddUp(
+            f"order {order.number}: items {item_total}, discounts "
+            f"{discounts}, shipping {shipping}, tax {tax}"
+            f"{' (included)' if order.taxes_included else ''} make {total}, not its total "
+            f"{order.amount} {order.currency}; no invoice written"
+        )
+    body = {
         "DocNumber": order.number,
         "TxnDate": order.created_at.date().isoformat(),
         "CustomerRef": {"value": customer_id},
         "CurrencyRef": {"value": order.currency},
         "Line": lines,
+        "TxnTaxDetail": {"TotalTax": tax},
         "PrivateNote": f"Created by Accord from Shopify order {order.number} ({correction_id})",
     }
+    if order.taxes_included:
+        body["GlobalTaxCalculation"] = "TaxInclusive"
+    return body
 
 
 def payment_body(deposit: BankTransaction, invoices: list[Invoice], correction_id: str) -> dict:

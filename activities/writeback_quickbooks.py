@@ -28,6 +28,7 @@ import simplejson
 from connectors.errors import TransientVendorError, VendorRequestError
 from connectors.quickbooks import MINOR_VERSION, VENDOR, QuickBooksConnector, qbo_error
 from models.approvals import ApplyStatus
+from normalizers.quickbooks import SHIPPING_ITEM
 
 STALE_OBJECT = "5010"
 MAX_STALE_RETRIES = 3
@@ -104,15 +105,22 @@ def _money(value: Any) -> Decimal:
 
 
 def _adjusted_lines(record: dict, target: Decimal) -> list[dict]:
-    """The record's lines with the last one moved by the difference, so the total is `target`."""
+    """The record's lines with its last item line moved by the difference, so the total is
+    `target` (not a discount line, which would move it the other way, nor the shipping)."""
     lines = [
         dict(line)
         for line in record.get("Line", [])
         if line.get("DetailType") != "SubTotalLineDetail"
     ]
-    if not lines:
+    movable = [
+        line
+        for line in lines
+        if line.get("DetailType") != "DiscountLineDetail"
+        and (line.get("SalesItemLineDetail") or {}).get("ItemRef", {}).get("value") != SHIPPING_ITEM
+    ]
+    if not movable:
         raise ValueError(f"{record.get('Id')} has no lines to adjust")
-    last = lines[-1]
+    last = movable[-1]
     last["Amount"] = _money(last["Amount"]) + target - _money(record["TotalAmt"])
     detail = last.get("SalesItemLineDetail")
     if detail is not None and _money(detail.get("Qty", 1)) == 1:

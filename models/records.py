@@ -160,6 +160,9 @@ class Order(MoneyRecord):
     customer_name: str | None = None
     subtotal: Decimal | None = None
     tax: Decimal | None = None
+    taxes_included: bool = False  # the prices include the tax (it is not added on top)
+    discounts: Decimal | None = None  # every discount on the order (Shopify `total_discounts`)
+    shipping: Decimal | None = None  # shipping charged, before shipping discounts
     refunded: Decimal = Decimal(0)
     line_items: list[LineItem] = Field(default_factory=list)
     note: str | None = None

@@ -165,11 +165,17 @@ def open_status(f: Fields, total: Decimal, balance: Decimal) -> CanonicalStatus:
     return CanonicalStatus.PENDING
 
 
+SHIPPING_ITEM = "SHIPPING_ITEM_ID"  # QBO's shipping line: a sales item line with this ItemRef
+
+
 def sales_lines(f: Fields, currency: str) -> list[LineItem]:
-    """Item lines (`SalesItemLineDetail`); subtotal, discount and description lines are not items."""
+    """Item lines (`SalesItemLineDetail`); subtotal, discount, shipping and description lines
+    are not items."""
     items = []
     for line in f.items("Line"):
         if line.get("DetailType") != "SalesItemLineDetail":
+            continue
+        if line.get("SalesItemLineDetail.ItemRef.value") == SHIPPING_ITEM:
             continue
         amount = line.amount("Amount", currency)
         quantity = line.number("SalesItemLineDetail.Qty", default=Decimal(1))

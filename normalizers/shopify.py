@@ -126,6 +126,9 @@ def order(f: Fields, buyer: Fields | None) -> Order:
         customer_name=(person_name(buyer) if buyer else None) or f.text("billing_address.name"),
         subtotal=f.optional_amount("subtotal_price", currency),
         tax=f.optional_amount("total_tax", currency),
+        taxes_included=f.flag("taxes_included"),
+        discounts=f.optional_amount("total_discounts", currency),
+        shipping=shipping(f, currency),
         refunded=refunded(f, currency),
         line_items=[line_item(line, currency) for line in f.items("line_items")],
         note=f.text("note"),
@@ -155,6 +158,21 @@ def refunded(f: Fields, currency: str) -> Decimal:
             if money.get("kind") == "refund" and money.get("status") == "success":
                 total += shop_money(money, currency)
     return total
+
+
+def shipping(f: Fields, currency: str) -> Decimal | None:
+    """Shipping charged in the shop's currency, before shipping discounts:
+    `total_shipping_price_set.shop_money`, else the sum of the `shipping_lines` prices;
+    None when the order gives neither."""
+    if f.get("total_shipping_price_set.shop_money.amount") is not None:
+        path = "total_shipping_price_set.shop_money"
+        shop = f.currency(f"{path}.currency_code", default=currency)
+        if shop != currency:
+            raise f.fail(f"{path}.currency_code", f"shipping in {shop}, the order in {currency}")
+        return f.amount(f"{path}.amount", currency)
+    if f.get("shipping_lines") is None:
+        return None
+    return sum((line.amount("price", currency) for line in f.items("shipping_lines")), Decimal(0))
 
 
 def shop_money(money: Fields, currency: str) -> Decimal:

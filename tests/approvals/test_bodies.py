@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from activities.writeback import invoice_body, payment_body
+import pytest
+
+from activities.writeback import DoesNotAddUp, invoice_body, payment_body
 from approvals.grouping import group_items
 from models.approvals import ApprovalItem
 from models.records import BankTransaction, Invoice, LineItem, Order, Source, SourceRef
@@ -68,6 +70,52 @@ def test_a_missing_invoice_is_built_from_the_order() -> None:
     )
     [line] = body["Line"]
     assert line["Amount"] == Decimal("59.98") and line["SalesItemLineDetail"]["Qty"] == Decimal(2)
+
+
+def _order(**money: Decimal) -> Order:
+    return Order(
+        ref=_ref(Source.SHOPIFY, "order", "450789469"),
+        currency="USD",
+        number="1001",
+        created_at=datetime(2026, 10, 4, 3, 30, tzinfo=UTC),
+        line_items=[
+            LineItem(sku="MUG-1", quantity=2, unit_price=Decimal("29.99"), amount=Decimal("59.98"))
+        ],
+        **money,
+    )
+
+
+def test_a_missing_invoice_carries_the_orders_discount_shipping_and_tax() -> None:
+    order = _order(
+        amount=Decimal("64.33"),  # 59.98 - 5.00 + 4.95 + 4.40
+        discounts=Decimal("5.00"),
+        shipping=Decimal("4.95"),
+        tax=Decimal("4.40"),
+    )
+    body = invoice_body(order, "58", "c_y")
+    assert [(line["DetailType"], line["Amount"]) for line in body["Line"]] == [
+        ("SalesItemLineDetail", Decimal("59.98")),
+        ("DiscountLineDetail", Decimal("5.00")),
+        ("SalesItemLineDetail", Decimal("4.95")),
+    ]
+    assert body["Line"][2]["SalesItemLineDetail"]["ItemRef"] == {"value": "SHIPPING_ITEM_ID"}
+    assert body["TxnTaxDetail"] == {"TotalTax": order.tax} and "GlobalTaxCalculation" not in body
+
+
+def test_tax_inside_the_prices_is_not_added_again() -> None:
+    order = _order(amount=Decimal("59.98"), tax=Decimal("10.00"), taxes_included=True)
+    body = invoice_body(order, "58", "c_y")
+    assert body["GlobalTaxCalculation"] == "TaxInclusive"
+    assert [line["Amount"] for line in body["Line"]] == [Decimal("59.98")]
+
+
+def test_an_order_whose_parts_do_not_make_its_total_gets_no_invoice() -> None:
+    """A tip or duties the canonical order does not carry: an invoice of the parts would be
+    short, so none is written, and the reason names the numbers."""
+    order = _order(amount=Decimal("70.00"), tax=Decimal("4.80"))
+    with pytest.raises(DoesNotAddUp) as refused:
+        invoice_body(order, "58", "c_y")
+    assert "make 64.78, not its total 70.00 USD" in str(refused.value)
 
 
 def _item(

@@ -7,6 +7,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -14,13 +15,24 @@ import pytest
 from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
-from activities.writeback import WritebackActivities
+from activities import writeback_quickbooks
+from activities.writeback import WritebackActivities, invoice_body, payment_body
 from activities.writeback_quickbooks import QuickBooksWriter
 from approvals.blocks import APPROVE
 from connectors.quickbooks import QuickBooksConnector
 from ledger.approval_tables import CorrectionOutbox
 from ledger.tables import DiscrepancyRow
 from models.approvals import ApplyInput, ApplyStatus, RunApprovalsInput, RunApprovalsResult
+from models.records import (
+    BankTransaction,
+    CanonicalStatus,
+    Invoice,
+    LineItem,
+    Order,
+    Source,
+    SourceRef,
+)
+from normalizers import normalize
 from runtime.settings import Settings
 from sandbox.servers.runner import run_sandbox
 from tests.approvals.approval_factories import invoice_total, seed_run
@@ -314,3 +326,83 @@ async def test_a_customer_email_follows_the_most_recent_record(sessions, approva
         "Amy's Bird Sanctuary",
         1,
     )
+
+
+def _read_back(stored: dict) -> Invoice:
+    """The invoice as the next QuickBooks fetch normalizes it."""
+    [invoice] = normalize(Source.QUICKBOOKS, "Invoice", stored, where="the sandbox's books")
+    assert isinstance(invoice, Invoice)
+    return invoice
+
+
+async def test_an_invoice_made_from_an_order_totals_what_the_buyer_paid(qbo):
+    """Items less a discount, plus shipping and tax: QuickBooks works the new invoice's total out
+    of its lines, and it is the order's; the bank deposit recorded against it then pays it off."""
+    order = Order(
+        ref=SourceRef(source=Source.SHOPIFY, type="order", id="450789469"),
+        currency="USD",
+        amount=Decimal("118.61"),  # 100.00 + 15.00 - 10.00 + 5.00 + 8.61
+        number="1042",
+        created_at=datetime(2026, 10, 4, 15, 0, tzinfo=UTC),
+        tax=Decimal("8.61"),
+        discounts=Decimal("10.00"),
+        shipping=Decimal("5.00"),
+        line_items=[
+            LineItem(sku="MUG-1", quantity=2, unit_price=Decimal("50.00"), amount=Decimal("100")),
+            LineItem(sku="TEA-2", quantity=1, unit_price=Decimal("15.00"), amount=Decimal("15")),
+        ],
+    )
+    created = await writeback_quickbooks.create_invoice(
+        qbo.writer, invoice_body(order, "58", "c_inv"), "c_inv"
+    )
+    assert created.status == ApplyStatus.APPLIED
+    invoice = _read_back(await qbo.writer.read("Invoice", created.vendor_id))
+    assert (invoice.amount, invoice.balance) == (order.amount, order.amount)
+    assert [(i.sku, i.quantity, i.amount) for i in invoice.line_items] == [
+        ("MUG-1", 2, Decimal("100.00")),
+        ("TEA-2", 1, Decimal("15.00")),
+    ]  # the shipping line is no item
+
+    deposit = BankTransaction(
+        ref=SourceRef(source=Source.PLAID, type="transaction", id="txn_deposit_1042"),
+        currency="USD",
+        amount=order.amount,
+        account_id="acc",
+        posted_date=date(2026, 10, 6),
+    )
+    paid = await writeback_quickbooks.record_payment(
+        qbo.writer, payment_body(deposit, [invoice], "c_pay"), "c_pay"
+    )
+    assert paid.status == ApplyStatus.APPLIED
+    after = _read_back(await qbo.writer.read("Invoice", created.vendor_id))
+    assert (after.balance, after.status) == (Decimal("0.00"), CanonicalStatus.COMPLETED)
+    assert qbo.books.writes == 2
+
+
+async def test_a_total_correction_moves_an_item_line_not_the_discount(
+    sessions, approval_settings, qbo
+):
+    discounted = _invoice(100, "110.00")
+    discounted["Line"].append(
+        {
+            "DetailType": "DiscountLineDetail",
+            "Amount": Decimal("10.00"),
+            "DiscountLineDetail": {"PercentBased": False},
+        }
+    )
+    discounted["TotalAmt"] = discounted["Balance"] = Decimal("100.00")
+    qbo.sandbox.quickbooks.put("Invoice", discounted)
+    item = invoice_total("100", "100.00", "120.00")
+    run_id = await seed_run(sessions, [item])
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+
+    assert result.status == ApplyStatus.APPLIED, result
+    stored = qbo.books.entities["Invoice"]["100"]
+    assert (stored["TotalAmt"], stored["Balance"]) == (Decimal("120.00"), Decimal("120.00"))
+    assert [(line["DetailType"], line["Amount"]) for line in stored["Line"]] == [
+        ("SalesItemLineDetail", Decimal("130.00")),
+        ("SubTotalLineDetail", Decimal("130.00")),
+        ("DiscountLineDetail", Decimal("10.00")),
+    ]

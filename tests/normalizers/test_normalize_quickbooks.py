@@ -75,6 +75,19 @@ def test_invoice_lines_skip_the_subtotal(qbo_record):
     ]
 
 
+def test_the_shipping_line_is_no_item(qbo_record):
+    """QBO bills shipping as a sales item line of the item `SHIPPING_ITEM_ID`: not a product."""
+    record = qbo_record("Invoice", "130")
+    shipping = {
+        "Amount": Decimal("5.00"),
+        "DetailType": "SalesItemLineDetail",
+        "SalesItemLineDetail": {"ItemRef": {"value": "SHIPPING_ITEM_ID"}},
+    }
+    before = one("Invoice", record).line_items
+    record["Line"].append(shipping)
+    assert one("Invoice", record).line_items == before
+
+
 def test_a_paid_invoice_is_completed_and_a_blank_custom_field_is_left_out(qbo_record):
     invoice = one("Invoice", qbo_record("Invoice", "12"))
     assert invoice.balance == 0 and invoice.status is CanonicalStatus.COMPLETED

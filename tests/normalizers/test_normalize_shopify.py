@@ -48,6 +48,30 @@ def test_the_order_amounts_are_exact(the_order):
     assert order.number == "1001" and order.ref.key == f"shopify:order:{ORDER_ID}"
 
 
+def test_discounts_shipping_and_tax_make_the_total(the_order, shopify_body):
+    """What an invoice of the order needs: the docs' orders.json sample is 597.00 of items,
+    10.00 off, no shipping (its `total_shipping_price_set`) and 11.94 tax = 598.94."""
+    listed = shopify_body("orders.json")["orders"][0]
+    order = order_of(listed)
+    assert (order.discounts, order.shipping, order.tax) == (
+        Decimal("10.00"),
+        Decimal("0.00"),
+        Decimal("11.94"),
+    )
+    items = Decimal(listed["total_line_items_price"])  # the sample lists no line items
+    assert order.discounts is not None and order.shipping is not None and order.tax is not None
+    assert items - order.discounts + order.shipping + order.tax == order.amount
+    assert not order.taxes_included
+    # order.json has no shipping set: its shipping lines say it
+    the_order["shipping_lines"][0]["price"] = "7.50"
+    assert order_of(the_order).shipping == Decimal("7.50")
+    del the_order["shipping_lines"]
+    assert order_of(the_order).shipping is None
+    listed["total_shipping_price_set"]["shop_money"]["currency_code"] = "EUR"
+    with pytest.raises(InputError, match="shipping in EUR, the order in USD"):
+        order_of(listed)
+
+
 def test_the_shop_offset_becomes_utc(the_order):
     order = order_of(the_order)  # "2008-01-10T11:00:00-05:00"
     assert order.created_at == datetime(2008, 1, 10, 16, 0, tzinfo=UTC)
