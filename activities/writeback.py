@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -151,7 +152,7 @@ class WritebackActivities:
             values = (c.from_value, c.to_value or "")
             return await qbo.set_field(writer, c.object_type, c.object_id, qbo.EMAIL, values, c.id)
         if c.object_type == "Invoice" and (field in CREATE_FIELDS or not c.object_id):
-            body = _json_body(c.to_value) or await self._invoice_body(request)
+            body = _json_body(c.to_value) or await self._invoice_body(request, writer)
             if isinstance(body, Pushed):
                 return body
             return await qbo.create_invoice(writer, body, c.id)
@@ -162,7 +163,7 @@ class WritebackActivities:
             return await qbo.record_payment(writer, body, c.id)
         return Pushed(ApplyStatus.FAILED, f"no QuickBooks write-back for {c.object_type} {c.field}")
 
-    async def _invoice_body(self, request: ApplyInput) -> dict | Pushed:
+    async def _invoice_body(self, request: ApplyInput, writer: QuickBooksWriter) -> dict | Pushed:
         async with self.sessions() as session:
             refs = await outbox.records_of(session, request.discrepancy_id)
             order_ref = next(
@@ -176,9 +177,10 @@ class WritebackActivities:
                 customer = await outbox.counterpart_key(session, order.customer.key, "quickbooks")
         if customer is None:
             return Pushed(ApplyStatus.FAILED, f"no QuickBooks customer for order {order.number}")
+        items = await qbo.item_ids(writer, item_names(order))
         try:
-            return invoice_body(order, SourceRef.parse(customer).id, request.correction.id)
-        except DoesNotAddUp as error:
+            return invoice_body(order, SourceRef.parse(customer).id, request.correction.id, items)
+        except CannotInvoice as error:
             return Pushed(ApplyStatus.FAILED, str(error))
 
     async def _payment_body(self, request: ApplyInput) -> dict | Pushed:
@@ -206,18 +208,38 @@ def _result(
     )
 
 
-class DoesNotAddUp(ValueError):
-    """An order whose parts (items, discounts, shipping, tax) do not make its total."""
+class CannotInvoice(ValueError):
+    """An order Accord cannot put in the books as it is: a SKU the books have no item for, or
+    parts (items, discounts, shipping, tax) that do not make its total."""
 
 
-def invoice_body(order: Order, customer_id: str, correction_id: str) -> dict:
+SALES_ITEM = "Sales"  # the item every QuickBooks company has, for goods without a SKU
+
+
+def item_names(order: Order) -> list[str]:
+    """The QuickBooks items an invoice of the order names: each SKU (items are named by the
+    shop's SKUs), `Sales` for goods without one."""
+    return sorted({item.sku or SALES_ITEM for item in order.line_items} or {SALES_ITEM})
+
+
+def invoice_body(
+    order: Order, customer_id: str, correction_id: str, items: Mapping[str, str]
+) -> dict:
     """The QuickBooks invoice of a Shopify order, whose total QuickBooks works out to the
-    order's: the item lines, a discount line, the shipping line (`SHIPPING_ITEM_ID`) and the
-    tax (`TxnTaxDetail.TotalTax`; inside the prices when the shop includes it).
+    order's: the item lines (each SKU's item Id from `items`, name → Id), a discount line,
+    the shipping line (`SHIPPING_ITEM_ID`) and the tax (`TxnTaxDetail.TotalTax`; inside the
+    prices when the shop includes it).
 
-    `DoesNotAddUp` when those parts do not make the order's total (a tip, duties or a fee the
-    canonical order does not carry): an invoice for another amount would be wrong books.
+    `CannotInvoice` when a SKU has no item in the books, or those parts do not make the
+    order's total (a tip, duties or a fee the canonical order does not carry): an invoice of
+    other goods or for another amount would be wrong books.
     """
+    missing = [name for name in item_names(order) if name not in items]
+    if missing:
+        raise CannotInvoice(
+            f"order {order.number}: QuickBooks has no item named {', '.join(missing)} "
+            "(the shop's SKU); add it to Products and Services, then approve again"
+        )
     tax = order.tax or Decimal(0)
     added_tax = Decimal(0) if order.taxes_included else tax
     shipping, discounts = order.shipping or Decimal(0), order.discounts or Decimal(0)
@@ -231,7 +253,7 @@ def invoice_body(order: Order, customer_id: str, correction_id: str) -> dict:
             "Amount": item.amount,
             "Description": item.description or item.sku or "",
             "SalesItemLineDetail": {
-                "ItemRef": {"value": "1", "name": item.sku or "Sales"},
+                "ItemRef": {"value": items[item.sku or SALES_ITEM], "name": item.sku or SALES_ITEM},
                 "Qty": item.quantity,
                 "UnitPrice": item.unit_price,
                 **taxed,
@@ -258,7 +280,7 @@ def invoice_body(order: Order, customer_id: str, correction_id: str) -> dict:
     item_total = sum((item.amount for item in products), Decimal(0))
     total = item_total - discounts + shipping + added_tax
     if total != order.amount:
-        raise DoesNotAddUp(
+        raise CannotInvoice(
             f"order {order.number}: items {item_total}, discounts "
             f"{discounts}, shipping {shipping}, tax {tax}"
             f"{' (included)' if order.taxes_included else ''} make {total}, not its total "

@@ -190,6 +190,22 @@ async def set_field(
     return Pushed(ApplyStatus.CONFLICT, kept, entity_id)
 
 
+def _quoted(text: str) -> str:
+    """A string literal of QBO's query language (a quote inside is escaped by a backslash)."""
+    return "'" + text.replace("'", "\\'") + "'"
+
+
+async def item_ids(writer: QuickBooksWriter, names: list[str]) -> dict[str, str]:
+    """The active items of the books with these names: name → Id (absent names are left out)."""
+    if not names:
+        return {}
+    found = await writer.query(
+        f"SELECT * FROM Item WHERE Name IN ({', '.join(_quoted(n) for n in names)})"
+        f" MAXRESULTS {min(1000, max(len(names), 1))}"
+    )
+    return {item["Name"]: item["Id"] for item in found if item.get("Active", True)}
+
+
 async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
     """Create a missing invoice unless one with its DocNumber exists already."""
     doc = str(body.get("DocNumber") or "")

@@ -18,6 +18,7 @@ from sandbox.generator.business import (
     BookInvoice,
     BookPayment,
     BookVendor,
+    Line,
     Person,
 )
 
@@ -119,7 +120,44 @@ def vendor(v: BookVendor) -> dict[str, Any]:
     return body
 
 
-def invoice_lines(inv: BookInvoice) -> list[dict[str, Any]]:
+SALES_ITEM = "Sales"  # the item every new QuickBooks company has, for sales without a product
+SALES_INCOME = {"value": "79", "name": "Sales of Product Income"}
+
+
+def item_ids(invoices: list[BookInvoice]) -> dict[str, str]:
+    """The products and services the books hold: one item per SKU invoiced (named by it, as
+    the shop's SKUs are), and `Sales`; SKU → item Id."""
+    skus = sorted({line.sku for inv in invoices for line in inv.lines})
+    return {sku: str(n) for n, sku in enumerate([SALES_ITEM, *skus], start=1)}
+
+
+def items(invoices: list[BookInvoice], created: datetime) -> list[dict[str, Any]]:
+    first: dict[str, Line] = {}
+    for inv in invoices:
+        for line in inv.lines:
+            first.setdefault(line.sku, line)
+    bodies = []
+    for sku, id_ in item_ids(invoices).items():
+        body = entity(id_, created)
+        sold = first.get(sku)
+        body.update(
+            {
+                "Name": sku,
+                "Sku": sku if sold else "",
+                "Description": sold.title if sold else "Sales",
+                "Active": True,
+                "FullyQualifiedName": sku,
+                "Taxable": True,
+                "UnitPrice": sold.price if sold else Decimal(0),
+                "Type": "NonInventory" if sold else "Service",
+                "IncomeAccountRef": SALES_INCOME,
+            }
+        )
+        bodies.append(body)
+    return bodies
+
+
+def invoice_lines(inv: BookInvoice, item_of: dict[str, str]) -> list[dict[str, Any]]:
     lines = [
         {
             "Id": str(n),
@@ -128,7 +166,7 @@ def invoice_lines(inv: BookInvoice) -> list[dict[str, Any]]:
             "Amount": line.amount,
             "DetailType": "SalesItemLineDetail",
             "SalesItemLineDetail": {
-                "ItemRef": {"value": str(100 + n), "name": line.sku},
+                "ItemRef": {"value": item_of[line.sku], "name": line.sku},
                 "UnitPrice": line.price,
                 "Qty": line.quantity,
                 "TaxCodeRef": {"value": "TAX" if inv.tax else "NON"},
@@ -150,7 +188,7 @@ def _paid(body: dict[str, Any], payment_id: str, txn_type: str, when: datetime) 
     body["MetaData"]["LastUpdatedTime"] = qbo_time(when)
 
 
-def invoice(inv: BookInvoice) -> dict[str, Any]:
+def invoice(inv: BookInvoice, item_of: dict[str, str]) -> dict[str, Any]:
     body = entity(inv.id, inv.created)
     body.update(
         {
@@ -159,7 +197,7 @@ def invoice(inv: BookInvoice) -> dict[str, Any]:
             "DueDate": inv.due_date.isoformat(),
             "CurrencyRef": USD,
             "CustomerRef": {"value": inv.customer_id, "name": inv.customer_name},
-            "Line": invoice_lines(inv),
+            "Line": invoice_lines(inv, item_of),
             "TxnTaxDetail": {"TotalTax": inv.tax},
             "TotalAmt": inv.total,
             "Balance": inv.balance,

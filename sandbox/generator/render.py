@@ -86,12 +86,15 @@ def render_quickbooks(month: Month) -> dict[str, list[dict[str, Any]]]:
     for invoice in month.invoices:
         open_balance[invoice.customer_id] += invoice.balance
     books = month.books
+    item_of = quickbooks.item_ids(month.invoices)
+    opened = min(p.created for p in month.people)  # the books were set up before any sale
     return {
         "Customer": [quickbooks.retail_customer(p) for p in month.people]
         + [quickbooks.trade_customer(c, open_balance[c.id]) for c in month.trade_customers],
         "Vendor": [quickbooks.vendor(v) for v in books.vendors],
+        "Item": quickbooks.items(month.invoices, opened),
         "Invoice": sorted(
-            (quickbooks.invoice(i) for i in month.invoices), key=lambda e: int(e["Id"])
+            (quickbooks.invoice(i, item_of) for i in month.invoices), key=lambda e: int(e["Id"])
         ),
         "Payment": [quickbooks.payment(p) for _, p in month.payments],
         "Bill": [quickbooks.bill(b) for b in books.bills],

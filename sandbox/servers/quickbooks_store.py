@@ -9,7 +9,8 @@ naming a property the entity does not have is refused (Fault 2010), as QBO refus
 QBO's business logic runs on every write, as the Intuit XSD describes it: an invoice's `TotalAmt`
 is recalculated from its lines (items and shipping, less discounts, plus `TxnTaxDetail.TotalTax`
 unless tax is included in the prices), its `Balance` is what payments have not covered, and a
-`SubTotalLineDetail` line is added; any `TotalAmt` or `Balance` sent is overwritten. A payment
+`SubTotalLineDetail` line is added; any `TotalAmt` or `Balance` sent is overwritten. Each
+sales line must name an item of the books by Id (else Fault 2500), whose name QBO fills in. A payment
 lowers the balance of each invoice it is linked to, and those invoices change (`SyncToken`,
 `LastUpdatedTime`, a `LinkedTxn` to it) as QBO's do, so the next fetch sees them paid.
 """
@@ -180,11 +181,33 @@ class Books:
         record["MetaData"] = {"CreateTime": now, "LastUpdatedTime": now}
         if entity == "Invoice":
             _require_lines(record)
+            self._resolve_items(record)
             recalculate_invoice(record, paid=Decimal(0))
         elif entity == "Payment":
             self._apply_payment(record)
         self.entities[entity][record["Id"]] = record
         return record
+
+    def _resolve_items(self, invoice: dict[str, Any]) -> None:
+        """Each sales line names an item of the books by Id (QBO fills in its name, whatever
+        name was sent); an Id the books do not hold is refused (Fault 2500)."""
+        for line in invoice["Line"]:
+            detail = line.get("SalesItemLineDetail")
+            if line.get("DetailType") != "SalesItemLineDetail" or detail is None:
+                continue
+            ref = detail.get("ItemRef") or {}
+            if _is_shipping(line):
+                continue
+            item = self.entities["Item"].get(str(ref.get("value", "")))
+            if item is None or not item.get("Active", True):
+                raise Fault(
+                    "Invalid Reference Id",
+                    "Invalid Reference Id : Something you're trying to use has been made "
+                    "inactive. Check the fields with accounts, customers, items, vendors or "
+                    f"employees. (Item {ref.get('value')!r})",
+                    "2500",
+                )
+            detail["ItemRef"] = {"value": item["Id"], "name": item.get("Name", "")}
 
     def _apply_payment(self, payment: dict[str, Any]) -> None:
         """Each line lowers its linked invoice's balance (all are checked before any changes)."""
@@ -236,6 +259,7 @@ class Books:
             if not body.get("sparse"):
                 _require_lines(record)
             if record.get("Line"):
+                self._resolve_items(record)
                 paid = _decimal(current.get("TotalAmt", 0)) - _decimal(current.get("Balance", 0))
                 recalculate_invoice(record, paid)
         self.entities[entity][current["Id"]] = record

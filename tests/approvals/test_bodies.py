@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from activities.writeback import DoesNotAddUp, invoice_body, payment_body
+from activities.writeback import CannotInvoice, invoice_body, payment_body
 from approvals.grouping import group_items
 from models.approvals import ApprovalItem
 from models.records import BankTransaction, Invoice, LineItem, Order, Source, SourceRef
@@ -62,7 +62,7 @@ def test_a_missing_invoice_is_built_from_the_order() -> None:
             )
         ],
     )
-    body = invoice_body(order, "58", "c_y")
+    body = invoice_body(order, "58", "c_y", ITEMS)
     assert (body["DocNumber"], body["TxnDate"], body["CustomerRef"]) == (
         "1001",
         "2026-10-04",
@@ -70,6 +70,9 @@ def test_a_missing_invoice_is_built_from_the_order() -> None:
     )
     [line] = body["Line"]
     assert line["Amount"] == Decimal("59.98") and line["SalesItemLineDetail"]["Qty"] == Decimal(2)
+
+
+ITEMS = {"MUG-1": "12", "Sales": "1"}  # the books' items: name (the shop's SKU) → Id
 
 
 def _order(**money: Decimal) -> Order:
@@ -92,7 +95,7 @@ def test_a_missing_invoice_carries_the_orders_discount_shipping_and_tax() -> Non
         shipping=Decimal("4.95"),
         tax=Decimal("4.40"),
     )
-    body = invoice_body(order, "58", "c_y")
+    body = invoice_body(order, "58", "c_y", ITEMS)
     assert [(line["DetailType"], line["Amount"]) for line in body["Line"]] == [
         ("SalesItemLineDetail", Decimal("59.98")),
         ("DiscountLineDetail", Decimal("5.00")),
@@ -104,7 +107,7 @@ def test_a_missing_invoice_carries_the_orders_discount_shipping_and_tax() -> Non
 
 def test_tax_inside_the_prices_is_not_added_again() -> None:
     order = _order(amount=Decimal("59.98"), tax=Decimal("10.00"), taxes_included=True)
-    body = invoice_body(order, "58", "c_y")
+    body = invoice_body(order, "58", "c_y", ITEMS)
     assert body["GlobalTaxCalculation"] == "TaxInclusive"
     assert [line["Amount"] for line in body["Line"]] == [Decimal("59.98")]
 
@@ -113,9 +116,17 @@ def test_an_order_whose_parts_do_not_make_its_total_gets_no_invoice() -> None:
     """A tip or duties the canonical order does not carry: an invoice of the parts would be
     short, so none is written, and the reason names the numbers."""
     order = _order(amount=Decimal("70.00"), tax=Decimal("4.80"))
-    with pytest.raises(DoesNotAddUp) as refused:
-        invoice_body(order, "58", "c_y")
+    with pytest.raises(CannotInvoice) as refused:
+        invoice_body(order, "58", "c_y", ITEMS)
     assert "make 64.78, not its total 70.00 USD" in str(refused.value)
+
+
+def test_each_line_names_the_books_item_of_its_sku_and_an_unknown_sku_gets_no_invoice() -> None:
+    order = _order(amount=Decimal("59.98"))
+    [line] = invoice_body(order, "58", "c_y", ITEMS)["Line"]
+    assert line["SalesItemLineDetail"]["ItemRef"] == {"value": "12", "name": "MUG-1"}
+    with pytest.raises(CannotInvoice, match="QuickBooks has no item named MUG-1"):
+        invoice_body(order, "58", "c_y", {"Sales": "1"})
 
 
 def _item(

@@ -25,7 +25,7 @@ from sandbox.servers.runner import Credentials
 from tests.approvals.approval_factories import invoice_total, seed_run
 from tests.approvals.conftest import APPROVERS, BOT_TOKEN, CHANNEL
 from tests.approvals.flow_helpers import approval_messages, buttons, wait_for
-from tests.approvals.test_writeback_quickbooks import _invoice
+from tests.approvals.test_writeback_quickbooks import _invoice, books
 from workflows.approval import RunApprovalsWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -76,9 +76,7 @@ async def test_worker_killed_between_vendor_write_and_completion(
 ):
     c = Credentials()
     oauth = OAuthState(c.qbo_client_id, c.qbo_client_secret, c.qbo_refresh_token)
-    state = quickbooks.QuickBooksState(
-        {"Invoice": [_invoice(500, "100.00")]}, c.qbo_realm_id, oauth
-    )
+    state = quickbooks.QuickBooksState(books(_invoice(500, "100.00")), c.qbo_realm_id, oauth)
     app = quickbooks.build_app(state)
     host = VendorHost("quickbooks", AnswerLate(app, hold=60), quickbooks.fault_response)
     host.start()

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
 from activities import writeback_quickbooks
-from activities.writeback import WritebackActivities, invoice_body, payment_body
+from activities.writeback import WritebackActivities, invoice_body, item_names, payment_body
 from activities.writeback_quickbooks import QuickBooksWriter
 from approvals.blocks import APPROVE
 from connectors.quickbooks import QuickBooksConnector
+from ledger import canonical
 from ledger.approval_tables import CorrectionOutbox
-from ledger.tables import DiscrepancyRow
+from ledger.tables import CustomerIdentity, DiscrepancyRow
 from models.approvals import ApplyInput, ApplyStatus, RunApprovalsInput, RunApprovalsResult
 from models.records import (
     BankTransaction,
@@ -32,6 +33,7 @@ from models.records import (
     Source,
     SourceRef,
 )
+from models.results import Correction, Discrepancy, DiscrepancyField, Severity
 from normalizers import normalize
 from runtime.settings import Settings
 from sandbox.servers.runner import run_sandbox
@@ -75,6 +77,17 @@ def _invoice(number: int, total: str) -> dict:
     }
 
 
+# the books' products and services: `_invoice` lines sell item 1
+ITEMS = [
+    {"Id": str(n), "SyncToken": "0", "Name": name, "Active": True, "Type": "NonInventory"}
+    for n, name in enumerate(["Sales", "MUG-1", "TEA-2"], start=1)
+]
+
+
+def books(*invoices: dict) -> dict[str, list[dict]]:
+    return {"Invoice": list(invoices), "Item": ITEMS}
+
+
 @pytest.fixture
 async def qbo() -> AsyncIterator[SimpleNamespace]:
     customer = {
@@ -83,12 +96,8 @@ async def qbo() -> AsyncIterator[SimpleNamespace]:
         "DisplayName": "Amy's Bird Sanctuary",
         "PrimaryEmailAddr": {"Address": "amy@old.example"},
     }
-    data = SimpleNamespace(
-        quickbooks={
-            "Invoice": [_invoice(100 + i, "100.00") for i in range(INVOICES)],
-            "Customer": [customer],
-        }
-    )
+    invoices = [_invoice(100 + i, "100.00") for i in range(INVOICES)]
+    data = SimpleNamespace(quickbooks={**books(*invoices), "Customer": [customer]})
     async with run_sandbox(data, vendors=("quickbooks",)) as sb:
         settings = Settings(_env_file=None, **{k.lower(): v for k, v in sb.env().items()})  # type: ignore[call-arg]
         connector = QuickBooksConnector.from_settings(settings, MemoryKeyValueStore())
@@ -245,9 +254,7 @@ async def _with_concurrent_edit(sessions, approval_settings, edit):
 
     c = Credentials()
     oauth = OAuthState(c.qbo_client_id, c.qbo_client_secret, c.qbo_refresh_token)
-    state = quickbooks.QuickBooksState(
-        {"Invoice": [_invoice(300, "100.00")]}, c.qbo_realm_id, oauth
-    )
+    state = quickbooks.QuickBooksState(books(_invoice(300, "100.00")), c.qbo_realm_id, oauth)
     host = VendorHost(
         "quickbooks",
         EditsFirst(quickbooks.build_app(state), state, edit),
@@ -328,6 +335,92 @@ async def test_a_customer_email_follows_the_most_recent_record(sessions, approva
     )
 
 
+def _taxed_order(order_id: str, skus: tuple[str, str] = ("MUG-1", "TEA-2")) -> Order:
+    return Order(
+        ref=SourceRef(source=Source.SHOPIFY, type="order", id=order_id),
+        currency="USD",
+        amount=Decimal("118.61"),  # 100.00 + 15.00 - 10.00 + 5.00 + 8.61
+        number="1042",
+        created_at=datetime(2026, 10, 4, 15, 0, tzinfo=UTC),
+        customer=SourceRef(source=Source.SHOPIFY, type="customer", id=f"c{order_id}"),
+        tax=Decimal("8.61"),
+        discounts=Decimal("10.00"),
+        shipping=Decimal("5.00"),
+        line_items=[
+            LineItem(sku=skus[0], quantity=2, unit_price=Decimal("50.00"), amount=Decimal("100")),
+            LineItem(sku=skus[1], quantity=1, unit_price=Decimal("15.00"), amount=Decimal("15")),
+        ],
+    )
+
+
+async def _missing_invoice(sessions, order: Order) -> Discrepancy:
+    """The ledger holds the order, and knows its buyer as QuickBooks customer 58; the run found
+    no invoice for it, and the correction is to create one."""
+    assert order.customer is not None
+    person = f"cust_{order.ref.id}"
+    async with sessions.begin() as session:
+        await canonical.save_versions(session, [(order, None)])
+        session.add(CustomerIdentity(source_key=order.customer.key, canonical_id=person))
+        session.add(CustomerIdentity(source_key="quickbooks:Customer:58", canonical_id=person))
+    return Discrepancy(
+        field=DiscrepancyField.EXISTENCE,
+        severity=Severity.HIGH,
+        records=[order.ref],
+        values={"shopify": str(order.amount)},
+        explanation=f"order {order.ref.id} ({order.amount} USD) has no QuickBooks invoice",
+        money_at_stake=order.amount,
+        currency="USD",
+        correction=Correction(
+            system="quickbooks",
+            object_type="Invoice",
+            object_id="",
+            field="existence",
+            from_value=None,
+            to_value=None,
+        ),
+    )
+
+
+async def test_an_approved_missing_invoice_is_created_from_its_order_once(
+    sessions, approval_settings, qbo
+):
+    order = _taxed_order(uuid.uuid4().hex[:10])
+    item = await _missing_invoice(sessions, order)
+    run_id = await seed_run(sessions, [item])
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    first = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+    again = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+
+    assert first.status == again.status == ApplyStatus.APPLIED, first
+    assert qbo.books.writes == 1
+    stored = qbo.books.entities["Invoice"][first.vendor_id]
+    assert (stored["DocNumber"], stored["CustomerRef"]["value"]) == ("1042", "58")
+    assert (stored["TotalAmt"], stored["Balance"]) == (order.amount, order.amount)
+    assert [
+        line["SalesItemLineDetail"]["ItemRef"]
+        for line in stored["Line"]
+        if line["DetailType"] == "SalesItemLineDetail"
+    ] == [
+        {"value": "2", "name": "MUG-1"},
+        {"value": "3", "name": "TEA-2"},
+        {"value": "SHIPPING_ITEM_ID"},
+    ]
+
+
+async def test_an_order_with_a_sku_the_books_lack_gets_no_invoice(sessions, approval_settings, qbo):
+    order = _taxed_order(uuid.uuid4().hex[:10], skus=("MUG-1", "VASE-9"))
+    item = await _missing_invoice(sessions, order)
+    run_id = await seed_run(sessions, [item])
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+
+    assert result.status == ApplyStatus.FAILED
+    assert "QuickBooks has no item named VASE-9" in result.detail
+    assert qbo.books.writes == 0
+
+
 def _read_back(stored: dict) -> Invoice:
     """The invoice as the next QuickBooks fetch normalizes it."""
     [invoice] = normalize(Source.QUICKBOOKS, "Invoice", stored, where="the sandbox's books")
@@ -338,22 +431,11 @@ def _read_back(stored: dict) -> Invoice:
 async def test_an_invoice_made_from_an_order_totals_what_the_buyer_paid(qbo):
     """Items less a discount, plus shipping and tax: QuickBooks works the new invoice's total out
     of its lines, and it is the order's; the bank deposit recorded against it then pays it off."""
-    order = Order(
-        ref=SourceRef(source=Source.SHOPIFY, type="order", id="450789469"),
-        currency="USD",
-        amount=Decimal("118.61"),  # 100.00 + 15.00 - 10.00 + 5.00 + 8.61
-        number="1042",
-        created_at=datetime(2026, 10, 4, 15, 0, tzinfo=UTC),
-        tax=Decimal("8.61"),
-        discounts=Decimal("10.00"),
-        shipping=Decimal("5.00"),
-        line_items=[
-            LineItem(sku="MUG-1", quantity=2, unit_price=Decimal("50.00"), amount=Decimal("100")),
-            LineItem(sku="TEA-2", quantity=1, unit_price=Decimal("15.00"), amount=Decimal("15")),
-        ],
-    )
+    order = _taxed_order("450789469")
+    items = await writeback_quickbooks.item_ids(qbo.writer, item_names(order))
+    assert items == {"MUG-1": "2", "TEA-2": "3"}
     created = await writeback_quickbooks.create_invoice(
-        qbo.writer, invoice_body(order, "58", "c_inv"), "c_inv"
+        qbo.writer, invoice_body(order, "58", "c_inv", items), "c_inv"
     )
     assert created.status == ApplyStatus.APPLIED
     invoice = _read_back(await qbo.writer.read("Invoice", created.vendor_id))

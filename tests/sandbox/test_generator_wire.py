@@ -152,7 +152,7 @@ def _unknown_keys(xsd_type: Any, body: dict[str, Any], path: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "entity", ["Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment"]
+    "entity", ["Customer", "Vendor", "Item", "Invoice", "Payment", "Bill", "BillPayment"]
 )
 def test_quickbooks_keys_are_elements_of_the_intuit_xsd(
     month: VendorData, intuit: xmlschema.XMLSchema, entity: str

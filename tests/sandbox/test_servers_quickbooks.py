@@ -54,7 +54,11 @@ class Data:
                 "MetaData": {"LastUpdatedTime": "2024-01-01T00:00:00-08:00"},
             },
         ]
-        self.quickbooks = {"Invoice": invoices, "Customer": customers}
+        items = [
+            {"Id": i, "SyncToken": "0", "Name": name, "Active": True, "Type": "Service"}
+            for i, name in (("1", "Sales"), ("7", "Installation"))
+        ]
+        self.quickbooks = {"Invoice": invoices, "Customer": customers, "Item": items}
 
 
 class Client:
@@ -257,6 +261,21 @@ def test_quickbooks_works_out_an_invoices_total_and_balance_from_its_lines(qbo):
         GlobalTaxCalculation="TaxInclusive",
     )
     assert included["TotalAmt"] == Decimal("110.00")
+
+
+def test_a_line_names_an_item_of_the_books_by_id(qbo):
+    """QBO fills in the item's name whatever name was sent, and refuses an unknown Id."""
+    line = item_line("45.00", item="7")
+    line["SalesItemLineDetail"]["ItemRef"]["name"] = "Whatever the client says"
+    created = create_invoice(qbo, line)
+    assert created["Line"][0]["SalesItemLineDetail"]["ItemRef"] == {
+        "value": "7",
+        "name": "Installation",
+    }
+    unknown = {"CustomerRef": {"value": "1"}, "Line": [item_line("1.00", item="404")]}
+    refused = qbo.call("POST", "/invoice", json=unknown)
+    assert refused.status_code == 400 and exact(refused)["Fault"]["Error"][0]["code"] == "2500"
+    assert "Item '404'" in exact(refused)["Fault"]["Error"][0]["Detail"]
 
 
 def test_an_invoice_without_lines_is_refused(qbo):
