@@ -293,6 +293,7 @@ def invoice_body(
         "CurrencyRef": {"value": order.currency},
         "Line": lines,
         "TxnTaxDetail": {"TotalTax": tax},
+        "TotalAmt": order.amount,  # QuickBooks works its own out; this is what it should be
         "PrivateNote": f"Created by Accord from Shopify order {order.number} ({correction_id})",
     }
     if order.taxes_included:

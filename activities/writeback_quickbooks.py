@@ -207,12 +207,13 @@ async def item_ids(writer: QuickBooksWriter, names: list[str]) -> dict[str, str]
 
 
 async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:
-    """Create a missing invoice unless one with its DocNumber exists already."""
+    """Create a missing invoice unless the books hold it already: one with its DocNumber, or
+    one of the same customer, date and total (`TotalAmt` in the body): most likely this very
+    sale, booked under another number by whatever syncs the shop, after what the run read. That
+    one goes back to people (`conflict`) rather than be booked twice."""
     doc = str(body.get("DocNumber") or "")
     if doc:
-        found = await writer.query(
-            f"SELECT * FROM Invoice WHERE DocNumber = '{doc.replace(chr(39), '')}'"
-        )
+        found = await writer.query(f"SELECT * FROM Invoice WHERE DocNumber = {_quoted(doc)}")
         if found:
             inv = found[0]
             return Pushed(
@@ -223,8 +224,31 @@ async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) 
                 None,
                 _brief(inv),
             )
+    twin = await _same_sale(writer, body)
+    if twin is not None:
+        detail = (
+            f"QuickBooks already has invoice {twin.get('DocNumber') or twin['Id']} for customer "
+            f"{body['CustomerRef']['value']} on {body['TxnDate']} for {twin['TotalAmt']}: "
+            "not booked twice; is it this sale?"
+        )
+        return Pushed(ApplyStatus.CONFLICT, detail, twin["Id"], writer.last_tid, _brief(twin))
     saved = await writer.write("Invoice", body, request_id)
-    return Pushed(ApplyStatus.APPLIED, "", saved["Id"], writer.last_tid, None, _brief(saved))
+    detail = ""
+    if "TotalAmt" in body and _money(saved["TotalAmt"]) != _money(body["TotalAmt"]):
+        detail = f"QuickBooks totals it {saved['TotalAmt']}, not {body['TotalAmt']}"
+    return Pushed(ApplyStatus.APPLIED, detail, saved["Id"], writer.last_tid, None, _brief(saved))
+
+
+async def _same_sale(writer: QuickBooksWriter, body: dict) -> dict | None:
+    customer = (body.get("CustomerRef") or {}).get("value")
+    if not customer or not body.get("TxnDate") or body.get("TotalAmt") is None:
+        return None
+    found = await writer.query(
+        f"SELECT * FROM Invoice WHERE CustomerRef = {_quoted(str(customer))}"
+        f" AND TxnDate = {_quoted(str(body['TxnDate']))} MAXRESULTS 1000"
+    )
+    total = _money(body["TotalAmt"])
+    return next((inv for inv in found if _money(inv.get("TotalAmt", 0)) == total), None)
 
 
 async def record_payment(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:

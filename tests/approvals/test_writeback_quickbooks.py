@@ -393,6 +393,7 @@ async def test_an_approved_missing_invoice_is_created_from_its_order_once(
     again = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
 
     assert first.status == again.status == ApplyStatus.APPLIED, first
+    assert first.detail == ""  # QuickBooks totals it as the order says
     assert qbo.books.writes == 1
     stored = qbo.books.entities["Invoice"][first.vendor_id]
     assert (stored["DocNumber"], stored["CustomerRef"]["value"]) == ("1042", "58")
@@ -406,6 +407,31 @@ async def test_an_approved_missing_invoice_is_created_from_its_order_once(
         {"value": "3", "name": "TEA-2"},
         {"value": "SHIPPING_ITEM_ID"},
     ]
+
+
+async def test_a_sale_the_books_hold_under_another_number_is_not_booked_twice(
+    sessions, approval_settings, qbo
+):
+    """The shop's sync booked the order as SH-1042 after what the run read: same customer,
+    date and total. Creating another would double the receivable: it goes back to people."""
+    order = _taxed_order(uuid.uuid4().hex[:10])
+    item = await _missing_invoice(sessions, order)
+    run_id = await seed_run(sessions, [item])
+    synced = {
+        **_invoice(900, "118.61"),
+        "DocNumber": "SH-1042",
+        "TxnDate": "2026-10-04",
+        "CustomerRef": {"value": "58"},
+    }
+    qbo.sandbox.quickbooks.put("Invoice", synced)
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+
+    assert result.status == ApplyStatus.CONFLICT and "SH-1042" in result.detail, result
+    assert qbo.books.writes == 0
+    async with sessions() as session:
+        assert (await session.get(DiscrepancyRow, item.id)).status == "open"  # back to people
 
 
 async def test_an_order_with_a_sku_the_books_lack_gets_no_invoice(sessions, approval_settings, qbo):
