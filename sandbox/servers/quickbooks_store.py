@@ -12,7 +12,8 @@ unless tax is included in the prices), its `Balance` is what payments have not c
 `SubTotalLineDetail` line is added; any `TotalAmt` or `Balance` sent is overwritten. Each
 sales line must name an item of the books by Id (else Fault 2500), whose name QBO fills in. A payment
 lowers the balance of each invoice it is linked to, and those invoices change (`SyncToken`,
-`LastUpdatedTime`, a `LinkedTxn` to it) as QBO's do, so the next fetch sees them paid.
+`LastUpdatedTime`, a `LinkedTxn` to it) as QBO's do, so the next fetch sees them paid. Bills
+likewise: `TotalAmt` the sum of the expense lines, and a bill payment lowers their balances.
 """
 
 from __future__ import annotations
@@ -179,12 +180,13 @@ class Books:
             "SyncToken": "0",
         }
         record["MetaData"] = {"CreateTime": now, "LastUpdatedTime": now}
-        if entity == "Invoice":
+        if entity in RECALCULATED:
             _require_lines(record)
-            self._resolve_items(record)
-            recalculate_invoice(record, paid=Decimal(0))
-        elif entity == "Payment":
-            self._apply_payment(record)
+            if entity == "Invoice":
+                self._resolve_items(record)
+            RECALCULATED[entity](record, Decimal(0))
+        elif entity in PAYS:
+            self._apply_payment(record, PAYS[entity])
         self.entities[entity][record["Id"]] = record
         return record
 
@@ -209,24 +211,30 @@ class Books:
                 )
             detail["ItemRef"] = {"value": item["Id"], "name": item.get("Name", "")}
 
-    def _apply_payment(self, payment: dict[str, Any]) -> None:
-        """Each line lowers its linked invoice's balance (all are checked before any changes)."""
+    def _apply_payment(self, payment: dict[str, Any], paid: str) -> None:
+        """Each line lowers the balance of the `paid` entity (an Invoice, a Bill) it is linked
+        to; every link is checked before anything changes."""
         applied: list[tuple[dict[str, Any], Decimal]] = []
         for line in payment.get("Line") or []:
             for linked in line.get("LinkedTxn") or []:
-                if linked.get("TxnType") == "Invoice":
-                    invoice = self.get("Invoice", str(linked.get("TxnId", "")))
-                    applied.append((invoice, _decimal(line.get("Amount", 0))))
-        total = _decimal(payment.get("TotalAmt", 0))
-        payment["UnappliedAmt"] = total - sum((amount for _, amount in applied), Decimal(0))
-        for invoice, amount in applied:
-            invoice["Balance"] = _decimal(invoice.get("Balance", 0)) - amount
-            invoice["LinkedTxn"] = [
-                *(invoice.get("LinkedTxn") or []),
-                {"TxnId": payment["Id"], "TxnType": "Payment"},
+                if linked.get("TxnType") == paid:
+                    target = self.get(paid, str(linked.get("TxnId", "")))
+                    applied.append((target, _decimal(line.get("Amount", 0))))
+        if paid == "Invoice":  # a customer payment may leave money unapplied
+            total = _decimal(payment.get("TotalAmt", 0))
+            payment["UnappliedAmt"] = total - sum((amount for _, amount in applied), Decimal(0))
+        kind = "Payment"
+        if paid == "Bill":  # as QBO links a bill to its payment (Intuit's bill.json)
+            card = payment.get("PayType") == "CreditCard"
+            kind = "BillPaymentCreditCard" if card else "BillPaymentCheck"
+        for target, amount in applied:
+            target["Balance"] = _decimal(target.get("Balance", 0)) - amount
+            target["LinkedTxn"] = [
+                *(target.get("LinkedTxn") or []),
+                {"TxnId": payment["Id"], "TxnType": kind},
             ]
-            invoice["SyncToken"] = str(int(invoice["SyncToken"]) + 1)
-            invoice["MetaData"] = {**invoice.get("MetaData", {}), "LastUpdatedTime": qbo_time()}
+            target["SyncToken"] = str(int(target["SyncToken"]) + 1)
+            target["MetaData"] = {**target.get("MetaData", {}), "LastUpdatedTime": qbo_time()}
 
     def _update(self, entity: str, body: dict[str, Any]) -> dict[str, Any]:
         current = self.get(entity, str(body["Id"]))
@@ -255,13 +263,14 @@ class Books:
         record["sparse"] = False
         record["SyncToken"] = str(int(current["SyncToken"]) + 1)
         record["MetaData"] = {**current.get("MetaData", {}), "LastUpdatedTime": qbo_time()}
-        if entity == "Invoice":
+        if entity in RECALCULATED:
             if not body.get("sparse"):
                 _require_lines(record)
             if record.get("Line"):
-                self._resolve_items(record)
+                if entity == "Invoice":
+                    self._resolve_items(record)
                 paid = _decimal(current.get("TotalAmt", 0)) - _decimal(current.get("Balance", 0))
-                recalculate_invoice(record, paid)
+                RECALCULATED[entity](record, paid)
         self.entities[entity][current["Id"]] = record
         return record
 
@@ -339,3 +348,21 @@ def recalculate_invoice(invoice: dict[str, Any], paid: Decimal) -> None:
     invoice["Line"] = [*lines[:after_items], subtotal_line, *lines[after_items:]]
     invoice["TotalAmt"] = subtotal - discount + shipping + (Decimal(0) if included else tax)
     invoice["Balance"] = invoice["TotalAmt"] - paid
+
+
+EXPENSE_LINES = ("AccountBasedExpenseLineDetail", "ItemBasedExpenseLineDetail")
+
+
+def recalculate_bill(bill: dict[str, Any], paid: Decimal) -> None:
+    """QBO's totals of a bill: `TotalAmt` the sum of its expense lines, `Balance` what bill
+    payments have not covered."""
+    for line in bill["Line"]:
+        line["Amount"] = _decimal(line.get("Amount", 0))
+    lines = [line for line in bill["Line"] if line.get("DetailType") in EXPENSE_LINES]
+    bill["TotalAmt"] = sum((line["Amount"] for line in lines), Decimal(0))
+    bill["Balance"] = bill["TotalAmt"] - paid
+
+
+# what QBO works out on each write of an entity, and which entity a payment entity pays
+RECALCULATED = {"Invoice": recalculate_invoice, "Bill": recalculate_bill}
+PAYS = {"Payment": "Invoice", "BillPayment": "Bill"}

@@ -214,6 +214,54 @@ async def test_a_record_changed_since_the_proposal_is_not_overwritten(
         assert await session.scalar(select(DiscrepancyRow.status)) == "open"  # back to people
 
 
+async def test_a_bill_typo_is_corrected_to_what_left_the_bank(sessions, approval_settings, qbo):
+    """The demo's near miss: the bank paid 5250.00, the bill says 5520.00. QuickBooks works a
+    bill's total out of its lines, so the line is what the correction moves."""
+    expense = {
+        "Id": "1",
+        "DetailType": "AccountBasedExpenseLineDetail",
+        "Amount": Decimal("5520.00"),
+        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "60", "name": "Rent"}},
+    }
+    bill = {"Id": "348", "SyncToken": "0", "VendorRef": {"value": "9"}, "Line": [expense]}
+    qbo.sandbox.quickbooks.put(
+        "Bill", {**bill, "TotalAmt": Decimal("5520.00"), "Balance": Decimal("5520.00")}
+    )
+    typo = Discrepancy(
+        field=DiscrepancyField.TOTAL,
+        severity=Severity.HIGH,
+        records=[
+            SourceRef(source=Source.PLAID, type="transaction", id="txn_rent"),
+            SourceRef(source=Source.QUICKBOOKS, type="Bill", id="348"),
+        ],
+        values={"plaid": "5250.00", "quickbooks": "5520.00"},
+        explanation="bank 5250.00 vs bill 5520.00",
+        money_at_stake=Decimal("270.00"),
+        currency="USD",
+        correction=Correction(
+            system="quickbooks",
+            object_type="Bill",
+            object_id="348",
+            field="total",
+            from_value="5520.00",
+            to_value="5250.00",
+        ),
+    )
+    run_id = await seed_run(sessions, [typo])
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(typo, run_id))
+
+    assert result.status == ApplyStatus.APPLIED, result
+    stored = qbo.books.entities["Bill"]["348"]
+    assert (stored["TotalAmt"], stored["Balance"], stored["SyncToken"]) == (
+        Decimal("5250.00"),
+        Decimal("5250.00"),
+        "1",
+    )
+    assert [line["Amount"] for line in stored["Line"]] == [Decimal("5250.00")]
+
+
 async def test_dry_run_sends_nothing_to_quickbooks(sessions, approval_settings, qbo):
     item = invoice_total("102", "100.00", "130.00")
     run_id = await seed_run(sessions, [item])

@@ -319,6 +319,31 @@ def test_a_payment_lowers_its_invoices_balances_and_the_next_fetch_sees_them(qbo
     assert (updated["TotalAmt"], updated["Balance"]) == (Decimal("70.00"), Decimal("50.00"))
 
 
+def test_a_bills_total_is_its_lines_and_a_bill_payment_lowers_its_balance(qbo):
+    expense = {
+        "DetailType": "AccountBasedExpenseLineDetail",
+        "Amount": "5520.00",
+        "AccountBasedExpenseLineDetail": {"AccountRef": {"value": "60"}},
+    }
+    body = {"VendorRef": {"value": "9"}, "TotalAmt": "1.00", "Line": [expense]}
+    bill = exact(qbo.call("POST", "/bill", json=body))["Bill"]
+    assert (bill["TotalAmt"], bill["Balance"]) == (Decimal("5520.00"), Decimal("5520.00"))
+    fixed = {**expense, "Amount": "5250.00"}
+    update = {"Id": bill["Id"], "SyncToken": "0", "sparse": True, "Line": [fixed]}
+    bill = exact(qbo.call("POST", "/bill", json=update))["Bill"]
+    assert (bill["TotalAmt"], bill["Balance"]) == (Decimal("5250.00"), Decimal("5250.00"))
+    payment = {
+        "VendorRef": {"value": "9"},
+        "PayType": "Check",
+        "TotalAmt": "5000.00",
+        "Line": [{"Amount": "5000.00", "LinkedTxn": [{"TxnId": bill["Id"], "TxnType": "Bill"}]}],
+    }
+    paid = exact(qbo.call("POST", "/billpayment", json=payment))["BillPayment"]
+    bill = exact(qbo.call("GET", f"/bill/{bill['Id']}"))["Bill"]
+    assert (bill["Balance"], bill["SyncToken"]) == (Decimal("250.00"), "2")
+    assert bill["LinkedTxn"] == [{"TxnId": paid["Id"], "TxnType": "BillPaymentCheck"}]
+
+
 def test_a_payment_naming_an_unknown_invoice_changes_nothing(qbo):
     known = create_invoice(qbo, item_line("100.00"))
     payment = {
