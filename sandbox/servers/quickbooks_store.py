@@ -9,11 +9,12 @@ naming a property the entity does not have is refused (Fault 2010), as QBO refus
 QBO's business logic runs on every write, as the Intuit XSD describes it: an invoice's `TotalAmt`
 is recalculated from its lines (items and shipping, less discounts, plus `TxnTaxDetail.TotalTax`
 unless tax is included in the prices), its `Balance` is what payments have not covered, and a
-`SubTotalLineDetail` line is added; any `TotalAmt` or `Balance` sent is overwritten. Each
-sales line must name an item of the books by Id (else Fault 2500), whose name QBO fills in. A payment
+`SubTotalLineDetail` line is added; any `TotalAmt` or `Balance` sent is overwritten. Each sales
+line must name an item of the books by Id (else Fault 2500), whose name QBO fills in. A payment
 lowers the balance of each invoice it is linked to, and those invoices change (`SyncToken`,
 `LastUpdatedTime`, a `LinkedTxn` to it) as QBO's do, so the next fetch sees them paid. Bills
 likewise: `TotalAmt` the sum of the expense lines, and a bill payment lowers their balances.
+Not modelled: a payment's later update or deletion does not give its money back to the invoices.
 """
 
 from __future__ import annotations
@@ -197,9 +198,9 @@ class Books:
             detail = line.get("SalesItemLineDetail")
             if line.get("DetailType") != "SalesItemLineDetail" or detail is None:
                 continue
-            ref = detail.get("ItemRef") or {}
             if _is_shipping(line):
                 continue
+            ref = detail.get("ItemRef") or {}
             item = self.entities["Item"].get(str(ref.get("value", "")))
             if item is None or not item.get("Active", True):
                 raise Fault(
@@ -292,8 +293,8 @@ def _decimal(value: Any) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _require_lines(invoice: dict[str, Any]) -> None:
-    if not invoice.get("Line"):
+def _require_lines(record: dict[str, Any]) -> None:
+    if not record.get("Line"):
         raise Fault(
             "Required param missing, need to supply the required value for the API",
             "Required parameter Line is missing in the request",
@@ -319,7 +320,7 @@ def recalculate_invoice(invoice: dict[str, Any], paid: Decimal) -> None:
         if line.get("DetailType") in ("SalesItemLineDetail", "GroupLineDetail")
         and not _is_shipping(line)
     ]
-    subtotal = sum((_decimal(line.get("Amount", 0)) for line in items), Decimal(0))
+    subtotal = sum((line["Amount"] for line in items), Decimal(0))
     discount = Decimal(0)
     for line in lines:
         detail = line.get("DiscountLineDetail")
@@ -327,10 +328,8 @@ def recalculate_invoice(invoice: dict[str, Any], paid: Decimal) -> None:
             if detail.get("PercentBased") and detail.get("DiscountPercent") is not None:
                 percent = _decimal(detail["DiscountPercent"])
                 line["Amount"] = (subtotal * percent / 100).quantize(CENT, ROUND_HALF_UP)
-            discount += _decimal(line.get("Amount", 0))
-    shipping = sum(
-        (_decimal(line.get("Amount", 0)) for line in lines if _is_shipping(line)), Decimal(0)
-    )
+            discount += line["Amount"]
+    shipping = sum((line["Amount"] for line in lines if _is_shipping(line)), Decimal(0))
     tax = _decimal((invoice.get("TxnTaxDetail") or {}).get("TotalTax", 0))
     included = invoice.get("GlobalTaxCalculation") == "TaxInclusive"
     numbered = [int(line["Id"]) for line in lines if str(line.get("Id", "")).isdigit()]
@@ -340,7 +339,7 @@ def recalculate_invoice(invoice: dict[str, Any], paid: Decimal) -> None:
             numbered.append(int(line["Id"]))
             line.setdefault("LineNum", int(line["Id"]))
     after_items = max((n + 1 for n, line in enumerate(lines) if line in items), default=0)
-    subtotal_line = {
+    subtotal_line: dict[str, Any] = {
         "Amount": subtotal,
         "DetailType": "SubTotalLineDetail",
         "SubTotalLineDetail": {},
