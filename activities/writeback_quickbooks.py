@@ -201,7 +201,7 @@ async def item_ids(writer: QuickBooksWriter, names: list[str]) -> dict[str, str]
         return {}
     found = await writer.query(
         f"SELECT * FROM Item WHERE Name IN ({', '.join(_quoted(n) for n in names)})"
-        f" MAXRESULTS {min(1000, max(len(names), 1))}"
+        f" MAXRESULTS {min(1000, len(names))}"
     )
     return {item["Name"]: item["Id"] for item in found if item.get("Active", True)}
 
