@@ -35,7 +35,10 @@ from models.records import Source
 
 
 class PageSink(Protocol):
-    """Takes pages; `flush` commits what it buffers; `result` counts what is committed."""
+    """Takes pages; `flush` commits what it buffers; `result` counts what is committed;
+    `incomplete` says why the vendor's records are not all there yet (the batch is partial)."""
+
+    incomplete: str | None
 
     @property
     def buffered(self) -> int: ...
@@ -61,6 +64,7 @@ class FetchProgress(BaseModel):
     cursor: str | None = None
     pending: list[str] = Field(default_factory=list)  # streams discovered on the way
     warnings: dict[str, str] = Field(default_factory=dict)  # what it could not see, by topic
+    incomplete: list[str] = Field(default_factory=list)  # topics of warnings: records missing
     pages: int = 0
     records: int = 0
     new_versions: int = 0
@@ -186,6 +190,13 @@ class FetchRun:
         if activity.in_activity():
             activity.logger.warning("%s", message)
 
+    def incomplete(self, topic: str, message: str) -> None:
+        """The vendor says some of the records are not there yet (`message`, a warning too):
+        the batch is marked partial, and the run draws no conclusion from their absence."""
+        self.warn(topic, message)
+        if topic not in self.progress.incomplete:
+            self.progress.incomplete.append(topic)
+
     def _commit_if_flushed(self) -> None:
         if not self.sink.buffered:
             self.committed = self.snapshot()
@@ -213,6 +224,8 @@ class FetchRun:
         """Commit what is left and count everything this fetch stored, earlier attempts too."""
         await self.flush()
         snapshot = self.snapshot()
+        if snapshot.incomplete:  # earlier attempts' too: they come back with the heartbeat
+            self.sink.incomplete = "; ".join(snapshot.warnings[t] for t in snapshot.incomplete)
         return self.sink.result().model_copy(
             update={
                 **{name: getattr(snapshot, name) for name in COUNTS},

@@ -82,6 +82,7 @@ class PageSink:
     records: int = 0
     new_versions: int = 0
     problems: int = 0
+    incomplete: str | None = None  # the vendor's records are not all there yet: why
     _buffer: list[_Received] = field(default_factory=list)
     _held_bytes: int = 0
     _since: float = 0.0
@@ -205,7 +206,10 @@ class Ingestor:
                 )
             raise
         async with self.sessions.begin() as session:
-            await raw.finish_batch(session, batch_id, "done")
+            if sink.incomplete:  # stored and usable, but no proof of what is absent
+                await raw.finish_batch(session, batch_id, "partial", sink.incomplete)
+            else:
+                await raw.finish_batch(session, batch_id, "done")
 
     async def get_cursor(self, source: Source, key: str) -> str | None:
         async with self.sessions() as session:

@@ -100,11 +100,12 @@ class PlaidActivities(VendorFetch[PlaidConnector]):
         await run.flush()  # the update's records are committed before its cursor is
         if pages[-1].data.get("transactions_update_status") == INITIAL_ONLY:
             of = f"account {account_id} of this Item" if account_id else "this Item"
-            run.warn(
+            run.incomplete(
                 f"plaid_history:{account_id or 'item'}",
                 f"Plaid has pulled only the recent transactions of {of} so far "
                 "(transactions_update_status INITIAL_UPDATE_COMPLETE): older bank lines "
-                "arrive with a later run, so deposits before them may show as missing",
+                "arrive with a later run, so this run reports no payout or payment as "
+                "missing its bank line",
             )
         if cursor != start:
             await self.ingestor.save_cursor(Source.PLAID, key, cursor)

@@ -134,6 +134,8 @@ async def load_scope(session: AsyncSession, run_id: int, settings: Settings) -> 
 
 
 async def _fetched_sources(session: AsyncSession, run_id: int) -> set[str]:
+    """The sources this run read in full: a failed batch is an outage, and a partial one
+    (the vendor said records are still missing) no proof that a record is absent."""
     rows = await session.execute(
         select(Batch.source).where(Batch.run_id == run_id, Batch.status == "done")
     )

@@ -93,6 +93,7 @@ class NormalizingSink:
         self.bytes += len(body)
 
     buffered = 0
+    incomplete: str | None = None
 
     async def flush(self) -> None:
         return None
@@ -168,6 +169,14 @@ class TimedSink:
     @property
     def buffered(self) -> int:
         return self.sink.buffered
+
+    @property
+    def incomplete(self) -> str | None:
+        return self.sink.incomplete
+
+    @incomplete.setter
+    def incomplete(self, why: str | None) -> None:
+        self.sink.incomplete = why
 
     async def flush(self) -> None:
         started = time.perf_counter()

@@ -83,6 +83,7 @@ class MemorySink:
     source: Source
     pages: list[StoredPage] = field(default_factory=list)
     fail_after: int | None = None  # raise on the page after this many (a crash mid-fetch)
+    incomplete: str | None = None  # the vendor's records are not all there yet: why
 
     buffered: int = 0  # every page is kept at once
 
@@ -108,6 +109,7 @@ class MemoryIngestor:
     cursors: dict[tuple[Source, str], str] = field(default_factory=dict)
     source: Source | None = None
     fail_after: int | None = None  # each batch's sink fails after this many pages
+    incomplete: list[str] = field(default_factory=list)  # each partial batch's reason
 
     @asynccontextmanager
     async def batch(self, run_id: int, source: Source) -> AsyncIterator[MemorySink]:
@@ -117,6 +119,8 @@ class MemoryIngestor:
             yield sink
         finally:
             self.pages.extend(sink.pages)
+            if sink.incomplete:
+                self.incomplete.append(sink.incomplete)
 
     async def get_cursor(self, source: Source, key: str) -> str | None:
         return self.cursors.get((source, key))

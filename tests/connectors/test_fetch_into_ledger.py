@@ -16,6 +16,7 @@ from activities.ingest import Ingestor
 from activities.normalize import Normalizer
 from activities.plaid import PlaidActivities
 from activities.quickbooks import LedgerTokenBackend, QuickBooksActivities
+from activities.reconcile_scope import load_scope
 from activities.recorded import RecordedActivities
 from activities.shopify import ShopifyActivities
 from activities.stripe import StripeActivities
@@ -24,7 +25,7 @@ from connectors.quickbooks import QuickBooksConnector
 from connectors.shopify import ShopifyConnector
 from connectors.stripe import StripeConnector
 from ledger import results as ledger_results
-from ledger.tables import CanonicalRow, RawPage, RawRecord, RecordLink
+from ledger.tables import Batch, CanonicalRow, RawPage, RawRecord, RecordLink
 from models import exact_json
 from models.io import FetchResult, StartRunInput, Window
 from models.records import Source
@@ -111,6 +112,27 @@ async def test_plaid_changes_become_versions_and_the_cursor_lives_in_the_ledger(
     async with sessions() as session:
         changed = {row.vendor_id: row.op for row in await session.execute(latest)}
     assert changed == {"txn00003PLAID": "upsert", "txn00004PLAID": "remove"}
+
+
+async def test_a_bank_with_only_its_recent_history_pulled_proves_nothing_missing(
+    sessions, fast_retry, activity_run
+):
+    """Plaid has pulled only the Item's recent transactions: what it sent is stored and used,
+    but the batch is partial, so the run counts the bank as not read in full and reports no
+    payout or payment as missing its bank deposit."""
+    ingestor = Ingestor(sessions)
+    async with run_sandbox(PLAID) as sb:
+        sb.plaid.update_status = "INITIAL_UPDATE_COMPLETE"
+        settings = sandbox_settings(sb.env())
+        fetch = PlaidActivities(PlaidConnector.from_settings(settings), ingestor, fast_retry).fetch
+        run_id = await new_run(sessions)
+        result = await activity_run(fetch, fetch_input(Source.PLAID, run_id))
+    assert result.records == result.new_versions > 0
+    async with sessions() as session:
+        batch = (await session.execute(select(Batch).where(Batch.run_id == run_id))).scalar_one()
+        scope = await load_scope(session, run_id, settings)
+    assert batch.status == "partial" and "INITIAL_UPDATE_COMPLETE" in (batch.error or "")
+    assert "plaid" in scope.unavailable
 
 
 async def fetch_quickbooks_and_normalize(sessions, sb, retry, activity_run) -> FetchResult:

@@ -340,6 +340,8 @@ async def test_an_item_with_only_its_recent_history_pulled_is_named_in_the_warni
         result = await activity_run(activities(sb, fast_retry, ingestor).fetch, REQUEST)
     assert result.records == len(ALL_IDS)
     assert [w for w in result.warnings if "INITIAL_UPDATE_COMPLETE" in w]
+    [partial] = ingestor.incomplete  # the batch says its bank lines are not all there yet
+    assert "INITIAL_UPDATE_COMPLETE" in partial
 
 
 async def test_the_banks_own_description_is_asked_for_and_kept(fast_retry, activity_run):
