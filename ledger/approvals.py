@@ -202,7 +202,7 @@ async def waiting(session: AsyncSession) -> list[tuple[ApprovalRequest, Discrepa
         .where(ApprovalRequest.state == ItemState.WAITING.value)
         .order_by(ApprovalRequest.requested_at, ApprovalRequest.discrepancy_id)
     )
-    return [(r, d) for r, d in rows.tuples()]
+    return [(r, d) for r, d in rows]
 
 
 async def open_request(session: AsyncSession, discrepancy_id: str) -> ApprovalRequest | None:
