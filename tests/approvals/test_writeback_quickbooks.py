@@ -214,6 +214,32 @@ async def test_a_record_changed_since_the_proposal_is_not_overwritten(
         assert await session.scalar(select(DiscrepancyRow.status)) == "open"  # back to people
 
 
+async def test_a_total_quickbooks_works_out_otherwise_is_said_not_hidden(
+    sessions, approval_settings, qbo
+):
+    """Under a 10% discount, moving the item line by the difference moves the total by 90% of
+    it: the write is made, and the outcome says what QuickBooks holds now."""
+    discounted = _invoice(100, "100.00")
+    discounted["Line"].append(
+        {
+            "DetailType": "DiscountLineDetail",
+            "Amount": Decimal("10.00"),
+            "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 10},
+        }
+    )
+    discounted["TotalAmt"] = discounted["Balance"] = Decimal("90.00")
+    qbo.sandbox.quickbooks.put("Invoice", discounted)
+    item = invoice_total("100", "90.00", "108.00")
+    run_id = await seed_run(sessions, [item])
+    acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
+
+    result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
+
+    assert result.status == ApplyStatus.APPLIED
+    assert result.detail == "QuickBooks now holds 106.20, not 108.00"
+    assert qbo.books.entities["Invoice"]["100"]["TotalAmt"] == Decimal("106.20")
+
+
 async def test_a_bill_typo_is_corrected_to_what_left_the_bank(sessions, approval_settings, qbo):
     """The demo's near miss: the bank paid 5250.00, the bill says 5520.00. QuickBooks works a
     bill's total out of its lines, so the line is what the correction moves."""
