@@ -13,27 +13,70 @@ from models.records import Source, SourceRef
 from models.results import Correction, Discrepancy, DiscrepancyField, Severity
 
 
-def invoice_total(invoice_id: str, before: str, after: str, order_id: str = "1001") -> Discrepancy:
-    """Shopify says the order was `after`; the QuickBooks invoice says `before`."""
+def _total_fix(
+    books: SourceRef, witness: SourceRef, before: str, after: str, reason: str
+) -> Discrepancy:
+    """`witness` says `after`; the QuickBooks record `books` says `before`: correct it."""
     return Discrepancy(
         field=DiscrepancyField.TOTAL,
         severity=Severity.HIGH,
-        records=[
-            SourceRef(source=Source.SHOPIFY, type="order", id=order_id),
-            SourceRef(source=Source.QUICKBOOKS, type="Invoice", id=invoice_id),
-        ],
-        values={"shopify": after, "quickbooks": before},
-        explanation=f"order {order_id} total {after} but invoice {invoice_id} says {before}",
+        records=[witness, books],
+        values={witness.source.value: after, "quickbooks": before},
+        explanation=f"{witness.type} {witness.id} total {after} but {books.type.lower()} "
+        f"{books.id} says {before}",
         money_at_stake=abs(Decimal(after) - Decimal(before)),
         currency="USD",
         correction=Correction(
             system="quickbooks",
-            object_type="Invoice",
-            object_id=invoice_id,
+            object_type=books.type,
+            object_id=books.id,
             field="total",
             from_value=before,
             to_value=after,
-            reason="the storefront charged the buyer this amount",
+            reason=reason,
+        ),
+    )
+
+
+def invoice_total(invoice_id: str, before: str, after: str, order_id: str = "1001") -> Discrepancy:
+    """Shopify says the order was `after`; the QuickBooks invoice says `before`."""
+    return _total_fix(
+        SourceRef(source=Source.QUICKBOOKS, type="Invoice", id=invoice_id),
+        SourceRef(source=Source.SHOPIFY, type="order", id=order_id),
+        before,
+        after,
+        "the storefront charged the buyer this amount",
+    )
+
+
+def bill_total(bill_id: str, before: str, after: str, bank_line: str = "txn_rent") -> Discrepancy:
+    """The bank paid `after`; the QuickBooks bill says `before`."""
+    return _total_fix(
+        SourceRef(source=Source.QUICKBOOKS, type="Bill", id=bill_id),
+        SourceRef(source=Source.PLAID, type="transaction", id=bank_line),
+        before,
+        after,
+        "money that left the bank",
+    )
+
+
+def missing_invoice(order: SourceRef, amount: Decimal) -> Discrepancy:
+    """The run found no QuickBooks invoice for the order: the correction creates one."""
+    return Discrepancy(
+        field=DiscrepancyField.EXISTENCE,
+        severity=Severity.HIGH,
+        records=[order],
+        values={"shopify": str(amount)},
+        explanation=f"order {order.id} ({amount} USD) has no QuickBooks invoice",
+        money_at_stake=amount,
+        currency="USD",
+        correction=Correction(
+            system="quickbooks",
+            object_type="Invoice",
+            object_id="",
+            field="existence",
+            from_value=None,
+            to_value=None,
         ),
     )
 

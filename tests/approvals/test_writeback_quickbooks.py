@@ -37,7 +37,12 @@ from models.results import Correction, Discrepancy, DiscrepancyField, Severity
 from normalizers import normalize
 from runtime.settings import Settings
 from sandbox.servers.runner import run_sandbox
-from tests.approvals.approval_factories import invoice_total, seed_run
+from tests.approvals.approval_factories import (
+    bill_total,
+    invoice_total,
+    missing_invoice,
+    seed_run,
+)
 from tests.approvals.conftest import SIGNING_SECRET, run_worker
 from tests.approvals.flow_helpers import SlackUser, approval_messages, buttons, wait_for
 from tests.connectors.memory_ingestor import MemoryKeyValueStore
@@ -253,26 +258,7 @@ async def test_a_bill_typo_is_corrected_to_what_left_the_bank(sessions, approval
     qbo.sandbox.quickbooks.put(
         "Bill", {**bill, "TotalAmt": Decimal("5520.00"), "Balance": Decimal("5520.00")}
     )
-    typo = Discrepancy(
-        field=DiscrepancyField.TOTAL,
-        severity=Severity.HIGH,
-        records=[
-            SourceRef(source=Source.PLAID, type="transaction", id="txn_rent"),
-            SourceRef(source=Source.QUICKBOOKS, type="Bill", id="348"),
-        ],
-        values={"plaid": "5250.00", "quickbooks": "5520.00"},
-        explanation="bank 5250.00 vs bill 5520.00",
-        money_at_stake=Decimal("270.00"),
-        currency="USD",
-        correction=Correction(
-            system="quickbooks",
-            object_type="Bill",
-            object_id="348",
-            field="total",
-            from_value="5520.00",
-            to_value="5250.00",
-        ),
-    )
+    typo = bill_total("348", "5520.00", "5250.00")
     run_id = await seed_run(sessions, [typo])
     acts = WritebackActivities(sessions, approval_settings, quickbooks=qbo.writer)
 
@@ -378,9 +364,6 @@ async def test_a_stale_sync_token_over_a_changed_total_is_not_overwritten(
 
 
 async def test_a_customer_email_follows_the_most_recent_record(sessions, approval_settings, qbo):
-    from models.records import Source, SourceRef
-    from models.results import Correction, Discrepancy, DiscrepancyField, Severity
-
     d = Discrepancy(
         field=DiscrepancyField.CUSTOMER,
         severity=Severity.LOW,
@@ -436,23 +419,7 @@ async def _missing_invoice(sessions, order: Order) -> Discrepancy:
         await canonical.save_versions(session, [(order, None)])
         session.add(CustomerIdentity(source_key=order.customer.key, canonical_id=person))
         session.add(CustomerIdentity(source_key="quickbooks:Customer:58", canonical_id=person))
-    return Discrepancy(
-        field=DiscrepancyField.EXISTENCE,
-        severity=Severity.HIGH,
-        records=[order.ref],
-        values={"shopify": str(order.amount)},
-        explanation=f"order {order.ref.id} ({order.amount} USD) has no QuickBooks invoice",
-        money_at_stake=order.amount,
-        currency="USD",
-        correction=Correction(
-            system="quickbooks",
-            object_type="Invoice",
-            object_id="",
-            field="existence",
-            from_value=None,
-            to_value=None,
-        ),
-    )
+    return missing_invoice(order.ref, order.amount)
 
 
 async def test_an_approved_missing_invoice_is_created_from_its_order_once(

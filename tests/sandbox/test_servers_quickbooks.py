@@ -288,8 +288,8 @@ def test_an_invoice_without_lines_is_refused(qbo):
 def test_a_payment_lowers_its_invoices_balances_and_the_next_fetch_sees_them(qbo):
     first = create_invoice(qbo, item_line("100.00"))
     second = create_invoice(qbo, item_line("60.00"))
-    since = qbo.query("SELECT * FROM Invoice MAXRESULTS 1000")  # warm the query cache
-    assert since.status_code == 200
+    warmed = qbo.query("SELECT * FROM Invoice MAXRESULTS 1000")  # a cached answer to clear
+    assert warmed.status_code == 200
     payment = {
         "CustomerRef": {"value": "1"},
         "TotalAmt": "130.00",
