@@ -29,6 +29,12 @@ from models.errors import AccordError, InputError
 
 DONE = {WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED}
 LOOKUPS_AT_ONCE = 16
+MATCHING_ATTEMPTS = 4
+PASSING_FAULTS = {
+    RPCStatusCode.CANCELLED,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.UNAVAILABLE,
+}
 EDGE = timedelta(milliseconds=1)
 
 
@@ -78,16 +84,26 @@ def backfill_requests(runs: list[list[datetime]]) -> list[ScheduleBackfill]:
 async def matching_times(
     client: Client, schedule_id: str, start: datetime, end: datetime, period: timedelta
 ) -> list[datetime]:
-    """Scheduled times whose window `[t − period, t)` overlaps `[start, end)`: t in (start, end + period)."""
-    response = await client.workflow_service.list_schedule_matching_times(
-        ListScheduleMatchingTimesRequest(
-            namespace=client.namespace,
-            schedule_id=schedule_id,
-            start_time=_timestamp(start + EDGE),
-            end_time=_timestamp(end + period - EDGE),
-        )
+    """Scheduled times whose window `[t − period, t)` overlaps `[start, end)`: t in (start, end + period).
+
+    The server answers by asking the schedule's own workflow; one busy starting a backfill can
+    let the request time out (`CANCELLED`, seen once in CI): that, and an unavailable server,
+    is asked again a few times before it is the caller's error."""
+    request = ListScheduleMatchingTimesRequest(
+        namespace=client.namespace,
+        schedule_id=schedule_id,
+        start_time=_timestamp(start + EDGE),
+        end_time=_timestamp(end + period - EDGE),
     )
-    return [t.ToDatetime(tzinfo=UTC) for t in response.start_time]
+    for attempt in range(1, MATCHING_ATTEMPTS + 1):
+        try:
+            response = await client.workflow_service.list_schedule_matching_times(request)
+            return [t.ToDatetime(tzinfo=UTC) for t in response.start_time]
+        except RPCError as error:
+            if error.status not in PASSING_FAULTS or attempt == MATCHING_ATTEMPTS:
+                raise
+            await asyncio.sleep(0.25 * 2**attempt)
+    raise AssertionError("unreachable")
 
 
 async def already_run(client: Client, prefix: str, times: Sequence[datetime]) -> set[datetime]:
