@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.accord-installed
 DATA_DIR ?= .accord
-APP_PACKAGES := models runtime normalizers ledger engine activities workflows sandbox connectors approvals codec_server
+APP_PACKAGES := models runtime normalizers ledger engine activities workflows sandbox connectors approvals codec_server scheduling
 # Only the packages that exist yet, so a missing room does not break the build.
 MYPY_TARGETS := $(wildcard $(APP_PACKAGES))
 
