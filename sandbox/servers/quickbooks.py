@@ -110,6 +110,9 @@ class QuickBooksState:
 
 
 UPDATED = "MetaData.LastUpdatedTime"
+# Fields `SELECT *` leaves out unless the query names them: an Item's SKU comes only with
+# `SELECT *, Sku FROM Item` (python-quickbooks asks so since 0.9.12, its issue #373).
+NAMED_ONLY = {"Item": ("Sku",)}
 
 
 def _query_response(query_text: str, books: Books) -> dict[str, Any]:
@@ -138,6 +141,8 @@ def _query_response(query_text: str, books: Books) -> dict[str, Any]:
             {f: lookup(r, f) for f in ["Id", *query.fields] if lookup(r, f) is not None}
             for r in chosen
         ]
+    elif left_out := [f for f in NAMED_ONLY.get(query.entity, ()) if f not in query.named]:
+        chosen = [{k: v for k, v in r.items() if k not in left_out} for r in chosen]
     body: dict[str, Any] = {}
     if chosen:
         body = {query.entity: chosen, "startPosition": query.start, "maxResults": len(chosen)}

@@ -1,13 +1,14 @@
 """The subset of QuickBooks Online's SQL-like query language that Accord uses.
 
-    SELECT * | COUNT(*) | Field, Field FROM <Entity>
+    SELECT * [, Field ...] | COUNT(*) | Field, Field FROM <Entity>
       [WHERE <path> <op> <value> [AND ...]]      op: = != < > <= >= IN (...) LIKE '%x%'
       [ORDERBY <path> [ASC|DESC] [, ...]] [STARTPOSITION n] [MAXRESULTS m]
 
 Paths may be dotted (`MetaData.LastUpdatedTime`); a reference field (`CustomerRef`) compares
 by its `value`. Date-times with offsets compare as instants. Keywords are case-insensitive; the
 entity name must be a QBO entity (else QBO's "invalid context declaration"). As QBO does,
-name-list entities that have `Active` hide inactive rows unless the query mentions `Active`.
+name-list entities that have `Active` hide inactive rows unless the query mentions `Active`,
+and `SELECT *` leaves out the fields QBO gives only when named (an Item's `Sku`: `SELECT *, Sku`).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Query:
     entity: str
     count: bool = False
     fields: list[str] | None = None  # None = *
+    named: list[str] = field(default_factory=list)  # named beside * (`SELECT *, Sku`)
     where: list[Condition] = field(default_factory=list)
     order: list[tuple[str, bool]] = field(default_factory=list)  # (path, descending)
     start: int = 1
@@ -91,31 +93,32 @@ class _Parser:
 
     def parse(self) -> Query:
         self.take("SELECT")
-        count, fields = self._projection()
+        count, fields, named = self._projection()
         self.take("FROM")
         name = self.take()[1]
         if name.lower() not in self.entities:
             raise QueryError(f"QueryValidationError: invalid context declaration: {name}")
-        query = Query(self.entities[name.lower()], count=count, fields=fields)
+        query = Query(self.entities[name.lower()], count=count, fields=fields, named=named)
         if self.peek() == "WHERE":
             self.take()
             query.where = self._conditions()
         self._tail(query)
         return query
 
-    def _projection(self) -> tuple[bool, list[str] | None]:
-        if self.peek() == "*":
-            self.take()
-            return False, None
+    def _projection(self) -> tuple[bool, list[str] | None, list[str]]:
+        """(count, the fields chosen or None for *, fields named beside *)."""
         if self.peek() == "COUNT":
             for part in ("COUNT", "(", "*", ")"):
                 self.take(part)
-            return True, None
-        fields = [self.take()[1]]
+            return True, None, []
+        star = self.peek() == "*"
+        fields = [] if star else [self.take()[1]]
+        if star:
+            self.take()
         while self.peek() == ",":
             self.take()
             fields.append(self.take()[1])
-        return False, fields
+        return (False, None, fields) if star else (False, fields, [])
 
     def _conditions(self) -> list[Condition]:
         conditions = [self._condition()]

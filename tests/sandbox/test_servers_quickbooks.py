@@ -55,8 +55,8 @@ class Data:
             },
         ]
         items = [
-            {"Id": i, "SyncToken": "0", "Name": name, "Active": True, "Type": "Service"}
-            for i, name in (("1", "Sales"), ("7", "Installation"))
+            {"Id": i, "SyncToken": "0", "Name": name, "Active": True, "Type": "Service", **sku}
+            for i, name, sku in (("1", "Sales", {}), ("7", "Installation", {"Sku": "INST-7"}))
         ]
         self.quickbooks = {"Invoice": invoices, "Customer": customers, "Item": items}
 
@@ -134,6 +134,18 @@ def test_conditions_in_orderby_desc_and_reference_fields(qbo):
     assert ids(response) == ["4", "1"]
     assert ids(qbo.query("SELECT * FROM Invoice WHERE Id IN ('3', '9', '99')")) == ["3", "9"]
     assert ids(qbo.query("SELECT * FROM Invoice WHERE DocNumber LIKE '101%'")) == ["10", "11", "12"]
+
+
+def test_an_items_sku_comes_only_when_the_query_names_it(qbo):
+    """As Intuit answers (python-quickbooks asks `SELECT *, Sku` since its issue #373)."""
+
+    def items(text: str) -> list[dict]:
+        return qbo.query(text).json()["QueryResponse"]["Item"]
+
+    assert [i.get("Sku") for i in items("SELECT * FROM Item")] == [None, None]
+    assert [i.get("Sku") for i in items("SELECT *, Sku FROM Item")] == [None, "INST-7"]
+    found = items("SELECT *, Sku FROM Item WHERE Sku IN ('INST-7', 'NONE')")
+    assert [(i["Id"], i["Name"], i["Sku"]) for i in found] == [("7", "Installation", "INST-7")]
 
 
 def test_inactive_names_are_hidden_unless_asked_for(qbo):
