@@ -1,9 +1,10 @@
-"""QuickBooks Online customers, vendors, invoices, payments, bills and bill payments.
+"""QuickBooks Online customers, vendors, items, invoices, payments, bills and bill payments.
 
 Each entity is queried on `MetaData.LastUpdatedTime` from `since` to `end`. An entity's first
 sync reaches further back than the run's range: an invoice of August is the counterpart of an
 October deposit (transactions: back `first_sync_lookback`, Settings' `lookback`), and a
-customer of years ago may be on this month's invoice (customers and vendors: every row). Later
+customer or product of years ago may be on this month's invoice (customers, vendors and items:
+every row). Later
 syncs reach back to where the previous one ended (kept in the ledger as a cursor), so a gap
 between runs is never skipped. Pages go forward by last-updated time (see
 `connectors.quickbooks.next_cursor_after`); the heartbeat keeps the next page's cursor. The

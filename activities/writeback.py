@@ -177,7 +177,7 @@ class WritebackActivities:
                 customer = await outbox.counterpart_key(session, order.customer.key, "quickbooks")
         if customer is None:
             return Pushed(ApplyStatus.FAILED, f"no QuickBooks customer for order {order.number}")
-        items = await qbo.item_ids(writer, item_names(order))
+        items = await qbo.item_refs(writer, skus_sold(order))
         try:
             return invoice_body(order, SourceRef.parse(customer).id, request.correction.id, items)
         except CannotInvoice as error:
@@ -216,17 +216,17 @@ class CannotInvoice(ValueError):
 SALES_ITEM = "Sales"  # the item every QuickBooks company has, for goods without a SKU
 
 
-def item_names(order: Order) -> list[str]:
-    """The QuickBooks items an invoice of the order names: each SKU (items are named by the
-    shop's SKUs), `Sales` for goods without one."""
+def skus_sold(order: Order) -> list[str]:
+    """The SKUs an invoice of the order sells, each a QuickBooks item (`item_refs`): `Sales`
+    for goods without one."""
     return sorted({item.sku or SALES_ITEM for item in order.line_items} or {SALES_ITEM})
 
 
 def invoice_body(
-    order: Order, customer_id: str, correction_id: str, items: Mapping[str, str]
+    order: Order, customer_id: str, correction_id: str, items: Mapping[str, Mapping[str, str]]
 ) -> dict:
     """The QuickBooks invoice of a Shopify order, whose total QuickBooks works out to the
-    order's: the item lines (each SKU's item Id from `items`, name → Id), a discount line,
+    order's: the item lines (each SKU's item from `items`, SKU → `ItemRef`), a discount line,
     the shipping line (`SHIPPING_ITEM_ID`) and the tax (`TxnTaxDetail.TotalTax`; inside the
     prices when the shop includes it).
 
@@ -234,11 +234,12 @@ def invoice_body(
     order's total (a tip, duties or a fee the canonical order does not carry): an invoice of
     other goods or for another amount would be wrong books.
     """
-    missing = [name for name in item_names(order) if name not in items]
+    missing = [sku for sku in skus_sold(order) if sku not in items]
     if missing:
         raise CannotInvoice(
-            f"order {order.number}: QuickBooks has no item named {', '.join(missing)} "
-            "(the shop's SKU); add it to Products and Services, then approve again"
+            f"order {order.number}: QuickBooks has no item with SKU {', '.join(missing)} "
+            "(by its SKU, nor by its name); add it to Products and Services, or give the item "
+            "its SKU, then approve again"
         )
     tax = order.tax or Decimal(0)
     added_tax = Decimal(0) if order.taxes_included else tax
@@ -253,7 +254,7 @@ def invoice_body(
             "Amount": item.amount,
             "Description": item.description or item.sku or "",
             "SalesItemLineDetail": {
-                "ItemRef": {"value": items[item.sku or SALES_ITEM], "name": item.sku or SALES_ITEM},
+                "ItemRef": dict(items[item.sku or SALES_ITEM]),
                 "Qty": item.quantity,
                 "UnitPrice": item.unit_price,
                 **taxed,

@@ -200,15 +200,23 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "\\'") + "'"
 
 
-async def item_ids(writer: QuickBooksWriter, names: list[str]) -> dict[str, str]:
-    """The active items of the books with these names: name → Id (absent names are left out)."""
-    if not names:
-        return {}
-    found = await writer.query(
-        f"SELECT * FROM Item WHERE Name IN ({', '.join(_quoted(n) for n in names)})"
-        f" MAXRESULTS {min(1000, len(names))}"
-    )
-    return {item["Name"]: item["Id"] for item in found if item.get("Active", True)}
+async def item_refs(writer: QuickBooksWriter, skus: list[str]) -> dict[str, dict[str, str]]:
+    """The books' active items of these SKUs: SKU → its `ItemRef`. An item is found by its
+    `Sku`, or else by its name (books that name their items by the shop's SKUs, and `Sales`,
+    which has none). QuickBooks' queries know no OR: two of them; and `SELECT *` leaves an
+    item's `Sku` out unless it is named."""
+    found: dict[str, dict] = {}
+    for by in ("Sku", "Name"):
+        wanted = [sku for sku in skus if sku not in found]
+        if not wanted:
+            break
+        for item in await writer.query(
+            f"SELECT *, Sku FROM Item WHERE {by} IN ({', '.join(_quoted(s) for s in wanted)})"
+            f" MAXRESULTS {min(1000, len(wanted))}"
+        ):
+            if item.get("Active", True) and item.get(by) in wanted:
+                found.setdefault(item[by], item)
+    return {sku: {"value": item["Id"], "name": item["Name"]} for sku, item in found.items()}
 
 
 async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:

@@ -32,7 +32,7 @@ VENDOR = "quickbooks"
 INTUIT_API = "https://quickbooks.api.intuit.com"
 MINOR_VERSION = "75"
 PAGE_SIZE = 1000  # QBO's maximum MAXRESULTS
-ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
+ENTITIES = ("Customer", "Vendor", "Item", "Invoice", "Payment", "Bill", "BillPayment")
 # Transactions can be deleted; name lists cannot (they are made inactive, which queries see).
 DELETABLE = ("Invoice", "Payment", "Bill", "BillPayment")
 CDC_HORIZON = timedelta(days=30)  # how far back Intuit keeps changes
@@ -85,7 +85,13 @@ def token_url_for(api_base: str) -> str:
     return f"{api_base}/oauth2/v1/tokens/bearer"
 
 
-NAME_LISTS = {"Customer", "Vendor"}  # QBO hides inactive ones unless the query names `Active`
+NAME_LISTS = {
+    "Customer",
+    "Vendor",
+    "Item",
+}  # QBO hides inactive ones unless the query names `Active`
+# What a query selects: every field, and those `SELECT *` leaves out (an item's SKU).
+SELECTED = {"Item": "*, Sku"}
 
 
 def query_text(
@@ -100,7 +106,7 @@ def query_text(
     if entity in NAME_LISTS:
         conditions.append("Active IN (true, false)")
     return (
-        f"SELECT * FROM {entity} WHERE {' AND '.join(conditions)} "
+        f"SELECT {SELECTED.get(entity, '*')} FROM {entity} WHERE {' AND '.join(conditions)} "
         f"ORDERBY MetaData.LastUpdatedTime, Id STARTPOSITION {position} MAXRESULTS {page_size}"
     )
 

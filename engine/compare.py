@@ -1,7 +1,8 @@
 """Compare every matched group field by field (the second half of a run).
 
 Which fields, per match kind (severities from the config, i.e. the rules file or the defaults):
-- `order_invoice`: total, status, currency, line items by SKU, customer;
+- `order_invoice`: total, status, currency, line items by SKU (an invoice line's SKU is its
+  item's, `with_skus`), customer;
 - `charge_order`: total (and currency);
 - `payout_composition`: total, when the payout ≠ Σ net of its balance transactions;
 - `withdrawal_bill` (a near miss) and `deposit_payment`: total.
@@ -22,7 +23,7 @@ from engine.outcome import MatchOutcome
 from engine.rule_checks import apply_rules
 from engine.timing import DAY
 from models.io import Window
-from models.records import Charge, Customer, Order, Payout
+from models.records import Charge, Customer, Invoice, Order, Payout, Product
 from models.results import Discrepancy, Match, MatchKind
 
 
@@ -70,6 +71,20 @@ def _customer_of(record, people: tuple[dict[str, str], dict[str, str]]) -> str:
     return of_email.get(normalize_email(getattr(record, "email", None)), "")
 
 
+def with_skus(invoice: Invoice, frames: Frames) -> Invoice:
+    """The invoice with each line's SKU read off the item it names (`Item.Sku`), the way the
+    shop knows the product: in most books an item's name is not its SKU. A line whose item
+    has no SKU, or is not known, keeps the item's name (books that name items by SKU)."""
+    lines = []
+    for line in invoice.line_items:
+        item = frames.get(line.product.key) if line.product is not None else None
+        sku = item.sku if isinstance(item, Product) else None
+        lines.append(line.model_copy(update={"sku": sku}) if sku and sku != line.sku else line)
+    if lines == invoice.line_items:
+        return invoice
+    return invoice.model_copy(update={"line_items": lines})
+
+
 def _charges_by_order(outcome: MatchOutcome, frames: Frames) -> dict[str, Charge]:
     found = {}
     for m in outcome.matches:
@@ -85,7 +100,7 @@ def _compare_one(
 ) -> list[Discrepancy]:
     records = [frames.get(r.key) for r in m.records]
     if m.kind == MatchKind.ORDER_INVOICE and None not in records:
-        order, invoice = records
+        order, invoice = records[0], with_skus(records[1], frames)
         who = (_customer_of(order, people), _customer_of(invoice, people))
         books = frames.get(invoice.customer.key) if invoice.customer else None
         books = books if isinstance(books, Customer) else None

@@ -254,8 +254,9 @@ async def remove(
 
 
 async def load_current(session: AsyncSession, *, since: date) -> list[CanonicalRecord]:
-    """Current, not removed records dated on or after `since`, every customer and vendor, and
-    invoices and bills still open whatever their date (a deposit may pay old invoices).
+    """Current, not removed records dated on or after `since`, every customer, vendor and
+    product, and invoices and bills still open whatever their date (a deposit may pay old
+    invoices).
 
     The caller drops what was not yet known at its `as_of`.
     """
@@ -267,7 +268,7 @@ async def load_current(session: AsyncSession, *, since: date) -> list[CanonicalR
         .where(CanonicalRow.is_current, ~CanonicalRow.removed)
         .where(
             or_(
-                CanonicalRow.kind.in_(("customer", "vendor")),
+                CanonicalRow.kind.in_(("customer", "vendor", "product")),
                 CanonicalRow.occurred_on.is_(None),
                 CanonicalRow.occurred_on >= since,
                 open_document,

@@ -73,11 +73,16 @@ AwareDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
 class LineItem(BaseModel):
     """One line of an order or invoice. `amount` is quantity × unit price before discounts,
     as QuickBooks' SalesItemLine has it (a discount is its own line there, and an order's
-    `discount_allocations` in Shopify)."""
+    `discount_allocations` in Shopify).
+
+    A QuickBooks line names an item, not a SKU: `product` is that item and `sku` its name as
+    the line gives it. The engine reads the SKU off the item (`Product.sku`) where it has one;
+    books whose items are named by the shop's SKUs need none."""
 
     model_config = ConfigDict(frozen=True)
 
     sku: str | None = None
+    product: SourceRef | None = None  # the item sold (QuickBooks `ItemRef`)
     description: str | None = None
     quantity: Decimal = Decimal(1)
     unit_price: Decimal = Decimal(0)
@@ -146,6 +151,17 @@ class Vendor(CanonicalRecord):
     kind: ClassVar[str] = "vendor"
     name: str
     email: str | None = None
+    created_at: AwareDatetime | None = None
+
+
+class Product(CanonicalRecord):
+    """A product or service the books sell (QuickBooks Item): what an invoice line names.
+    `sku` is the item's stock keeping unit, as the shop knows the product; `name` is what
+    people call it in the books."""
+
+    kind: ClassVar[str] = "product"
+    name: str
+    sku: str | None = None
     created_at: AwareDatetime | None = None
 
 
@@ -295,6 +311,7 @@ RECORD_TYPES: dict[str, type[CanonicalRecord]] = {
     for cls in (
         Customer,
         Vendor,
+        Product,
         Order,
         Invoice,
         Payment,

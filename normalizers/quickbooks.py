@@ -22,6 +22,7 @@ from models.records import (
     Invoice,
     LineItem,
     Payment,
+    Product,
     Source,
     SourceRef,
     Vendor,
@@ -30,7 +31,7 @@ from normalizers.fields import Fields, record_fields
 from normalizers.pages import RawItem, expect_list, expect_object, items_of, one_item
 
 HOME_CURRENCY = "USD"  # when the company's own is not known
-ENTITIES = ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment")
+ENTITIES = ("Customer", "Vendor", "Item", "Invoice", "Payment", "Bill", "BillPayment")
 CHANGES = "cdc"  # a change data capture response: read for its deletions
 PREFERENCES = "Preferences"  # the company's settings (its home currency): no records
 PAGE_TYPES = {
@@ -183,6 +184,7 @@ def sales_lines(f: Fields, currency: str) -> list[LineItem]:
         items.append(
             LineItem(
                 sku=line.text("SalesItemLineDetail.ItemRef.name"),
+                product=ref_to(line, "SalesItemLineDetail.ItemRef", "Item"),
                 description=line.text("Description"),
                 quantity=quantity,
                 unit_price=line.number("SalesItemLineDetail.UnitPrice")
@@ -304,9 +306,23 @@ def vendor(f: Fields, home: str) -> Vendor:
     )
 
 
+def product(f: Fields, home: str) -> Product:
+    """An Item: its `Sku` is the shop's SKU of the product (empty in books that name their
+    items by the SKU, or for a service)."""
+    return Product(
+        ref=ref(f, "Item"),
+        source_status=active_status(f),
+        updated_at=f.instant("MetaData.LastUpdatedTime"),
+        name=f.text("Name", required=True) or "",
+        sku=f.text("Sku") or None,
+        created_at=f.instant("MetaData.CreateTime"),
+    )
+
+
 READERS: dict[str, Callable[[Fields, str], CanonicalRecord]] = {
     "Customer": customer,
     "Vendor": vendor,
+    "Item": product,
     "Invoice": invoice,
     "Payment": payment,
     "Bill": bill,

@@ -72,7 +72,11 @@ def test_a_missing_invoice_is_built_from_the_order() -> None:
     assert line["Amount"] == Decimal("59.98") and line["SalesItemLineDetail"]["Qty"] == Decimal(2)
 
 
-ITEMS = {"MUG-1": "12", "Sales": "1"}  # the books' items: name (the shop's SKU) → Id
+# the books' items, as `item_refs` finds them: the shop's SKU → ItemRef
+ITEMS = {
+    "MUG-1": {"value": "12", "name": "Stoneware Mug"},
+    "Sales": {"value": "1", "name": "Sales"},
+}
 
 
 def _order(**money: Decimal) -> Order:
@@ -124,9 +128,9 @@ def test_an_order_whose_parts_do_not_make_its_total_gets_no_invoice() -> None:
 def test_each_line_names_the_books_item_of_its_sku_and_an_unknown_sku_gets_no_invoice() -> None:
     order = _order(amount=Decimal("59.98"))
     [line] = invoice_body(order, "58", "c_y", ITEMS)["Line"]
-    assert line["SalesItemLineDetail"]["ItemRef"] == {"value": "12", "name": "MUG-1"}
-    with pytest.raises(CannotInvoice, match="QuickBooks has no item named MUG-1"):
-        invoice_body(order, "58", "c_y", {"Sales": "1"})
+    assert line["SalesItemLineDetail"]["ItemRef"] == {"value": "12", "name": "Stoneware Mug"}
+    with pytest.raises(CannotInvoice, match="QuickBooks has no item with SKU MUG-1"):
+        invoice_body(order, "58", "c_y", {"Sales": ITEMS["Sales"]})
 
 
 def _item(

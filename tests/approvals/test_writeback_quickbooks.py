@@ -16,7 +16,7 @@ from sqlalchemy import select
 from temporalio.testing import ActivityEnvironment
 
 from activities import writeback_quickbooks
-from activities.writeback import WritebackActivities, invoice_body, item_names, payment_body
+from activities.writeback import WritebackActivities, invoice_body, payment_body, skus_sold
 from activities.writeback_quickbooks import QuickBooksWriter
 from approvals.blocks import APPROVE
 from connectors.quickbooks import QuickBooksConnector
@@ -82,10 +82,13 @@ def _invoice(number: int, total: str) -> dict:
     }
 
 
-# the books' products and services: `_invoice` lines sell item 1
+# the books' products and services: `_invoice` lines sell item 1; the mug is known by its
+# SKU, the tea by a name that is its SKU (as books kept before QuickBooks had SKUs)
 ITEMS = [
-    {"Id": str(n), "SyncToken": "0", "Name": name, "Active": True, "Type": "NonInventory"}
-    for n, name in enumerate(["Sales", "MUG-1", "TEA-2"], start=1)
+    {"Id": str(n), "SyncToken": "0", "Name": name, "Active": True, "Type": "NonInventory", **sku}
+    for n, (name, sku) in enumerate(
+        [("Sales", {}), ("Stoneware Mug", {"Sku": "MUG-1"}), ("TEA-2", {})], start=1
+    )
 ]
 
 
@@ -444,7 +447,7 @@ async def test_an_approved_missing_invoice_is_created_from_its_order_once(
         for line in stored["Line"]
         if line["DetailType"] == "SalesItemLineDetail"
     ] == [
-        {"value": "2", "name": "MUG-1"},
+        {"value": "2", "name": "Stoneware Mug"},  # the item whose Sku is MUG-1
         {"value": "3", "name": "TEA-2"},
         {"value": "SHIPPING_ITEM_ID"},
     ]
@@ -484,7 +487,7 @@ async def test_an_order_with_a_sku_the_books_lack_gets_no_invoice(sessions, appr
     result = await ActivityEnvironment().run(acts.apply_correction, _apply(item, run_id))
 
     assert result.status == ApplyStatus.FAILED
-    assert "QuickBooks has no item named VASE-9" in result.detail
+    assert "QuickBooks has no item with SKU VASE-9" in result.detail
     assert qbo.books.writes == 0
 
 
@@ -499,17 +502,20 @@ async def test_an_invoice_made_from_an_order_totals_what_the_buyer_paid(qbo):
     """Items less a discount, plus shipping and tax: QuickBooks works the new invoice's total out
     of its lines, and it is the order's; the bank deposit recorded against it then pays it off."""
     order = _taxed_order("450789469")
-    items = await writeback_quickbooks.item_ids(qbo.writer, item_names(order))
-    assert items == {"MUG-1": "2", "TEA-2": "3"}
+    items = await writeback_quickbooks.item_refs(qbo.writer, skus_sold(order))
+    assert items == {
+        "MUG-1": {"value": "2", "name": "Stoneware Mug"},  # by its Sku
+        "TEA-2": {"value": "3", "name": "TEA-2"},  # by its name
+    }
     created = await writeback_quickbooks.create_invoice(
         qbo.writer, invoice_body(order, "58", "c_inv", items), "c_inv"
     )
     assert created.status == ApplyStatus.APPLIED
     invoice = _read_back(await qbo.writer.read("Invoice", created.vendor_id))
     assert (invoice.amount, invoice.balance) == (order.amount, order.amount)
-    assert [(i.sku, i.quantity, i.amount) for i in invoice.line_items] == [
-        ("MUG-1", 2, Decimal("100.00")),
-        ("TEA-2", 1, Decimal("15.00")),
+    assert [(i.product.id, i.sku, i.quantity, i.amount) for i in invoice.line_items] == [
+        ("2", "Stoneware Mug", 2, Decimal("100.00")),  # QuickBooks names the line's item
+        ("3", "TEA-2", 1, Decimal("15.00")),
     ]  # the shipping line is no item
 
     deposit = BankTransaction(

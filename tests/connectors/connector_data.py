@@ -206,9 +206,9 @@ def _qbo_time(moment: datetime) -> str:
 
 def quickbooks_entities(per_entity: int = 120) -> VendorData:
     """`per_entity` rows of each entity Accord reads, last updated across the data's days;
-    every tenth customer and vendor inactive (QBO hides those unless asked)."""
+    every tenth customer, vendor and item inactive (QBO hides those unless asked)."""
     entities: dict[str, list[dict[str, Any]]] = {}
-    for kind in ("Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment"):
+    for kind in ("Customer", "Vendor", "Item", "Invoice", "Payment", "Bill", "BillPayment"):
         rows = []
         for n in range(per_entity):
             updated = FIRST + timedelta(minutes=n * DAYS * 24 * 60 // per_entity + 17)
@@ -224,6 +224,8 @@ def quickbooks_entities(per_entity: int = 120) -> VendorData:
             }
             if kind in ("Customer", "Vendor"):
                 row.update(DisplayName=f"{kind} {n}", Active=n % 10 != 0)
+            elif kind == "Item":
+                row.update(Name=f"Product {n}", Sku=f"SKU-{n}", Active=n % 10 != 0)
             else:
                 row.update(TxnDate=updated.date().isoformat(), TotalAmt=100 + n)
             rows.append(row)

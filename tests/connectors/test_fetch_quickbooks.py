@@ -27,7 +27,7 @@ REQUEST = fetch_input(Source.QUICKBOOKS)
 TOKEN_PATH = "/oauth2/v1/tokens/bearer"
 
 
-NAME_LISTS = ("Customer", "Vendor")
+NAME_LISTS = ("Customer", "Vendor", "Item")
 LOOKBACK = timedelta(days=5)
 
 
@@ -274,6 +274,21 @@ async def test_name_lists_sync_whole_then_from_the_last_sync(fast_retry, activit
     assert ingestor.live_ids("Invoice") == expected("Invoice", later, first_sync=False)
 
 
+async def test_items_are_read_with_their_skus(fast_retry, activity_run):
+    """`SELECT *` leaves an item's SKU out; the fetch names it, inactive items included."""
+    ingestor = MemoryIngestor()
+    async with run_sandbox(DATA) as sb:
+        await fetch(activity_run, connector(sb, MemoryKeyValueStore()), ingestor, fast_retry)
+    items = [
+        row
+        for page in ingestor.pages
+        if page.page_type == "Item"
+        for row in page.json["QueryResponse"].get("Item", [])
+    ]
+    skus = {r["Id"]: r["Sku"] for r in DATA.quickbooks["Item"] if r["Id"] in expected("Item")}
+    assert {i["Id"]: i["Sku"] for i in items} == skus
+
+
 async def fetch_from(activity_run, qbo, ingestor, retry, start):
     try:
         request = fetch_input(Source.QUICKBOOKS, start=start)
@@ -398,8 +413,8 @@ async def test_a_retry_resumes_the_deletion_checks_where_they_stopped(fast_retry
     """The worker dies storing the Payment CDC answer: the retry asks CDC again for Payment,
     Bill and BillPayment, not for Invoice, whose answer was stored."""
     tokens = MemoryKeyValueStore()
-    # preferences, one page per entity (6), the Invoice CDC answer; dies on the Payment one
-    ingestor = MemoryIngestor(fail_after=8)
+    # preferences, one page per entity (7), the Invoice CDC answer; dies on the Payment one
+    ingestor = MemoryIngestor(fail_after=9)
     cdc_path = "/v3/company/9341453050000001/cdc"
     async with run_sandbox(DATA) as sb:
         with pytest.raises(RuntimeError):

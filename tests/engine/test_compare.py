@@ -6,9 +6,9 @@ from decimal import Decimal
 
 from engine import EngineConfig, MatchOutcome, build_frames, compare, match
 from engine.config import CustomerWeights
-from models.records import CanonicalStatus, LineItem
+from models.records import CanonicalStatus, LineItem, Product
 from models.results import DiscrepancyField, DiscrepancyStatus
-from tests.engine.builders import OCT, charge, customer, invoice, later, order, payout
+from tests.engine.builders import OCT, charge, customer, invoice, later, order, payout, ref
 
 ANN = [
     customer("shopify", "c1", "Ann Lee", "ann@example.com"),
@@ -169,3 +169,38 @@ def test_line_items_are_corrected_in_the_books_from_shopify():
     ]
     fix = _by_field(_compare(records)[1])[DiscrepancyField.LINE_ITEMS].correction
     assert (fix.system, fix.field, fix.to_value) == ("quickbooks", "line_items", "MUG 2×12.00")
+
+
+def test_an_invoice_line_is_compared_by_the_sku_of_the_item_it_names():
+    """Books name their items as people do ("Stoneware Mug") and keep the shop's SKU on the
+    item: the line is the same sale, and a real difference is still named by SKU. An item
+    without a SKU is known by its name (books that name items by SKU)."""
+    mug, spoon = ref("quickbooks", "Item", "12"), ref("quickbooks", "Item", "13")
+    items = [
+        Product(ref=mug, name="Stoneware Mug", sku="MUG"),
+        Product(ref=spoon, name="SPOON", sku=None),
+    ]
+    shop = [
+        LineItem(sku="MUG", quantity=Decimal(2), unit_price=Decimal("12.00")),
+        LineItem(sku="SPOON", quantity=Decimal(1), unit_price=Decimal("6.00")),
+    ]
+    books = [
+        LineItem(
+            sku="Stoneware Mug", product=mug, quantity=Decimal(2), unit_price=Decimal("12.00")
+        ),
+        LineItem(sku="SPOON", product=spoon, quantity=Decimal(1), unit_price=Decimal("6.00")),
+    ]
+    records = [
+        *ANN,
+        order("1001", "30.00", lines=shop),
+        invoice("I1", "30.00", doc="SH-1001", lines=books),
+    ]
+    assert DiscrepancyField.LINE_ITEMS not in _by_field(_compare([*records, *items])[1])
+    # without the items, the books' names are all there is: the mug reads as another product
+    unknown = _by_field(_compare(records)[1])[DiscrepancyField.LINE_ITEMS]
+    assert "Stoneware Mug only in QuickBooks" in unknown.explanation
+
+    books[0] = books[0].model_copy(update={"quantity": Decimal(1)})
+    records[-1] = invoice("I1", "30.00", doc="SH-1001", lines=books)
+    short = _by_field(_compare([*records, *items])[1])[DiscrepancyField.LINE_ITEMS]
+    assert "MUG: Shopify 2 × 12.00, QuickBooks 1 × 12.00" in short.explanation

@@ -52,6 +52,7 @@ def test_page_types_per_source_name_the_object_type_of_their_records():
     assert set(PAGE_TYPES[Source.QUICKBOOKS]) == {
         "Customer",
         "Vendor",
+        "Item",  # products and services: an item's SKU
         "Invoice",
         "Payment",
         "Bill",

@@ -16,11 +16,13 @@ from models.records import (
     Invoice,
     LineItem,
     Payment,
+    Product,
     Source,
     SourceRef,
     Vendor,
 )
 from normalizers import load_json, normalize, split_page
+from tests.normalizers.conftest import QUICKBOOKS
 
 FILE = "file quickbooks/Invoice_0001.json"
 
@@ -53,6 +55,7 @@ def test_invoice_lines_skip_the_subtotal(qbo_record):
     assert invoice.line_items == [
         LineItem(
             sku="Rock Fountain",
+            product=qbo("Item", "5"),
             description="Rock Fountain",
             quantity=Decimal(1),
             unit_price=Decimal(275),
@@ -60,6 +63,7 @@ def test_invoice_lines_skip_the_subtotal(qbo_record):
         ),
         LineItem(
             sku="Pump",
+            product=qbo("Item", "11"),
             description="Fountain Pump",
             quantity=Decimal(1),
             unit_price=Decimal("12.75"),
@@ -67,6 +71,7 @@ def test_invoice_lines_skip_the_subtotal(qbo_record):
         ),
         LineItem(
             sku="Concrete",
+            product=qbo("Item", "3"),
             description="Concrete for fountain installation",
             quantity=Decimal(5),
             unit_price=Decimal("9.5"),
@@ -99,6 +104,25 @@ def test_a_partly_paid_invoice(qbo_record):
     assert one("Invoice", payload).status is CanonicalStatus.PARTIAL_PAYMENT
 
 
+def test_an_item_is_the_product_an_invoice_line_names(qbo_record):
+    """Intuit's read of item 11 ("Pump", no SKU): the invoice line naming it points at it."""
+    body = (QUICKBOOKS / "exquickbooks-fixtures" / "item" / "read_item.json").read_bytes()
+    (item,) = split_page(Source.QUICKBOOKS, "Item", load_json(body, where=FILE), where=FILE)
+    pump = one("Item", item.payload)
+    assert pump == Product(
+        ref=qbo("Item", "11"),
+        source_status="active",
+        updated_at=datetime(2017, 1, 31, 21, 16, 17, tzinfo=UTC),
+        name="Pump",
+        sku=None,
+        created_at=datetime(2017, 1, 28, 18, 46, 45, tzinfo=UTC),
+    )
+    invoice = one("Invoice", qbo_record("Invoice", "130"))
+    assert invoice.line_items[1].product == pump.ref
+    with_sku = one("Item", {**item.payload, "Sku": "PMP-11", "Active": False})
+    assert (with_sku.sku, with_sku.source_status) == ("PMP-11", "inactive")
+
+
 def test_a_created_invoice_from_a_recorded_exchange(cassette_bodies):
     (body,) = cassette_bodies("create/invoice.yml")
     (item,) = split_page(Source.QUICKBOOKS, "Invoice", load_json(body, where=FILE), where=FILE)
@@ -107,6 +131,7 @@ def test_a_created_invoice_from_a_recorded_exchange(cassette_bodies):
     assert invoice.line_items == [
         LineItem(
             sku="Services",
+            product=qbo("Item", "1"),
             quantity=Decimal(1),
             unit_price=Decimal("100.00"),
             amount=Decimal("100.00"),

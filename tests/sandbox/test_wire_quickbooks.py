@@ -19,6 +19,7 @@ from quickbooks.objects.bill import Bill
 from quickbooks.objects.billpayment import BillPayment
 from quickbooks.objects.customer import Customer
 from quickbooks.objects.invoice import Invoice
+from quickbooks.objects.item import Item
 from quickbooks.objects.payment import Payment
 from quickbooks.objects.vendor import Vendor
 
@@ -27,10 +28,12 @@ from sandbox.servers import Sandbox
 from tests.vendor_files import VENDOR
 
 QBO = VENDOR / "quickbooks"
-ENTITIES = ["Customer", "Vendor", "Invoice", "Payment", "Bill", "BillPayment"]
+ENTITIES = ["Customer", "Vendor", "Item", "Invoice", "Payment", "Bill", "BillPayment"]
+NAME_LISTS = ("Customer", "Vendor", "Item")  # inactive ones are hidden unless asked for
 SDK_CLASSES = {
     "Customer": Customer,
     "Vendor": Vendor,
+    "Item": Item,
     "Invoice": Invoice,
     "Payment": Payment,
     "Bill": Bill,
@@ -93,7 +96,7 @@ def test_every_served_entity_uses_only_xsd_names(sandbox, data, xsd_names):
             sandbox,
             headers,
             f"SELECT * FROM {entity} WHERE Active IN (true, false) MAXRESULTS 1000"
-            if entity in ("Customer", "Vendor")
+            if entity in NAME_LISTS
             else f"SELECT * FROM {entity} MAXRESULTS 1000",
         )
         records = served.json()["QueryResponse"][entity]
@@ -182,7 +185,7 @@ def test_sdk_refreshes_and_the_refresh_token_rotates(qb, sandbox):
 
 def test_sdk_reads_every_entity_type(qb, data):
     for entity, cls in SDK_CLASSES.items():
-        if entity in ("Customer", "Vendor"):
+        if entity in NAME_LISTS:
             found = cls.where("Active IN (true, false)", max_results=1000, qb=qb)
         else:
             found = cls.all(max_results=1000, qb=qb)
@@ -259,7 +262,7 @@ def test_sdk_full_update_of_every_entity_type_is_accepted(qb, entity):
     cls = SDK_CLASSES[entity]
     found = (
         cls.where("Active IN (true, false)", max_results=1, qb=qb)
-        if entity in ("Customer", "Vendor")
+        if entity in NAME_LISTS
         else cls.all(max_results=1, qb=qb)
     )
     saved = found[0].save(qb=qb)
