@@ -21,6 +21,7 @@ from sandbox.generator.business import (
     Line,
     Person,
 )
+from sandbox.generator.catalog import PRODUCTS
 
 USD = {"value": "USD", "name": "United States Dollar"}
 CHECKING = {"value": "35", "name": "Business Checking"}
@@ -124,11 +125,31 @@ SALES_ITEM = "Sales"  # the item every new QuickBooks company has, for sales wit
 SALES_INCOME = {"value": "79", "name": "Sales of Product Income"}
 
 
-def item_ids(invoices: list[BookInvoice]) -> dict[str, str]:
-    """The products and services the books hold: one item per SKU invoiced (named by it, as
-    the shop's SKUs are), and `Sales`; SKU → item Id."""
-    skus = sorted({line.sku for inv in invoices for line in inv.lines})
-    return {sku: str(n) for n, sku in enumerate([SALES_ITEM, *skus], start=1)}
+# Items the books named by their SKU before they gave items a SKU of their own: the rest are
+# named as people call them, their SKU in `Sku`, as QuickBooks companies mostly have them.
+NAMED_BY_SKU = frozenset({"JO-SPN-OLV", "JO-VAS-BUD"})
+TITLES = {sku: title for sku, title, _price in PRODUCTS}
+
+
+def item_name(sku: str, title: str) -> str:
+    return sku if sku in NAMED_BY_SKU else TITLES.get(sku, title)
+
+
+def item_refs(invoices: list[BookInvoice]) -> dict[str, dict[str, str]]:
+    """The products and services the books hold, as their invoice lines name them: one item
+    per SKU invoiced, and `Sales`; SKU → `ItemRef` (Id and name)."""
+    titles: dict[str, str] = {}
+    for inv in invoices:
+        for line in inv.lines:
+            titles.setdefault(line.sku, line.title)
+    skus = [SALES_ITEM, *sorted(titles)]
+    return {
+        sku: {
+            "value": str(n),
+            "name": SALES_ITEM if sku == SALES_ITEM else item_name(sku, titles[sku]),
+        }
+        for n, sku in enumerate(skus, start=1)
+    }
 
 
 def items(invoices: list[BookInvoice], created: datetime) -> list[dict[str, Any]]:
@@ -137,16 +158,16 @@ def items(invoices: list[BookInvoice], created: datetime) -> list[dict[str, Any]
         for line in inv.lines:
             first.setdefault(line.sku, line)
     bodies = []
-    for sku, id_ in item_ids(invoices).items():
-        body = entity(id_, created)
+    for sku, item in item_refs(invoices).items():
+        body = entity(item["value"], created)
         sold = first.get(sku)
         body.update(
             {
-                "Name": sku,
-                "Sku": sku if sold else "",
+                "Name": item["name"],
+                "Sku": sku if sold and sku not in NAMED_BY_SKU else "",
                 "Description": sold.title if sold else "Sales",
                 "Active": True,
-                "FullyQualifiedName": sku,
+                "FullyQualifiedName": item["name"],
                 "Taxable": True,
                 "UnitPrice": sold.price if sold else Decimal(0),
                 "Type": "NonInventory" if sold else "Service",
@@ -157,7 +178,7 @@ def items(invoices: list[BookInvoice], created: datetime) -> list[dict[str, Any]
     return bodies
 
 
-def invoice_lines(inv: BookInvoice, item_of: dict[str, str]) -> list[dict[str, Any]]:
+def invoice_lines(inv: BookInvoice, item_of: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     lines = [
         {
             "Id": str(n),
@@ -166,7 +187,7 @@ def invoice_lines(inv: BookInvoice, item_of: dict[str, str]) -> list[dict[str, A
             "Amount": line.amount,
             "DetailType": "SalesItemLineDetail",
             "SalesItemLineDetail": {
-                "ItemRef": {"value": item_of[line.sku], "name": line.sku},
+                "ItemRef": dict(item_of[line.sku]),
                 "UnitPrice": line.price,
                 "Qty": line.quantity,
                 "TaxCodeRef": {"value": "TAX" if inv.tax else "NON"},
@@ -188,7 +209,7 @@ def _paid(body: dict[str, Any], payment_id: str, txn_type: str, when: datetime) 
     body["MetaData"]["LastUpdatedTime"] = qbo_time(when)
 
 
-def invoice(inv: BookInvoice, item_of: dict[str, str]) -> dict[str, Any]:
+def invoice(inv: BookInvoice, item_of: dict[str, dict[str, str]]) -> dict[str, Any]:
     body = entity(inv.id, inv.created)
     body.update(
         {

@@ -86,7 +86,7 @@ def render_quickbooks(month: Month) -> dict[str, list[dict[str, Any]]]:
     for invoice in month.invoices:
         open_balance[invoice.customer_id] += invoice.balance
     books = month.books
-    item_of = quickbooks.item_ids(month.invoices)
+    item_of = quickbooks.item_refs(month.invoices)
     opened = min(p.created for p in month.people)  # the books were set up before any sale
     return {
         "Customer": [quickbooks.retail_customer(p) for p in month.people]

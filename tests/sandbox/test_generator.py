@@ -394,6 +394,8 @@ def test_every_order_has_its_charge_and_its_invoice_with_the_same_total(
     by_doc = {i["DocNumber"]: i for i in month.quickbooks["Invoice"]}
     charges = {c["metadata"].get("order_id"): c for c in month.stripe["charges"]}
     mismatched = set(scenario(expected, "total_mismatch"))
+    # an item's SKU: its `Sku`, or its name where the books named it by the SKU
+    sku_of = {item["Id"]: item["Sku"] or item["Name"] for item in month.quickbooks["Item"]}
     for order in month.shopify["orders"]:
         if str(order["id"]) in skip:
             continue
@@ -404,10 +406,27 @@ def test_every_order_has_its_charge_and_its_invoice_with_the_same_total(
             assert invoice["TotalAmt"] == Decimal(order["total_price"]), order["name"]
             lines = [(line["sku"], line["quantity"], line["price"]) for line in order["line_items"]]
             booked = [
-                (d["SalesItemLineDetail"]["ItemRef"]["name"], d["SalesItemLineDetail"]["Qty"], str(d["SalesItemLineDetail"]["UnitPrice"]))
+                (sku_of[d["SalesItemLineDetail"]["ItemRef"]["value"]], d["SalesItemLineDetail"]["Qty"], str(d["SalesItemLineDetail"]["UnitPrice"]))
                 for d in invoice["Line"] if d["DetailType"] == "SalesItemLineDetail"
             ]  # fmt: skip
             assert booked == lines
+
+
+def test_the_books_name_their_items_as_people_do_and_keep_the_shops_sku_beside(
+    month: VendorData,
+) -> None:
+    """As most QuickBooks companies: an item's name is not the shop's SKU (that is its `Sku`),
+    except the few named by their SKU, which have no `Sku`; each line names its item."""
+    items = {item["Id"]: item for item in month.quickbooks["Item"]}
+    sold = [i for i in items.values() if i["Type"] == "NonInventory"]
+    by_sku = [i for i in sold if not i["Sku"]]
+    assert len(by_sku) == 2 and all(i["Name"].startswith("JO-") for i in by_sku)
+    assert len(sold) > 10 and all(i["Name"] != i["Sku"] for i in sold if i["Sku"])
+    for invoice in month.quickbooks["Invoice"]:
+        for line in invoice["Line"]:
+            if line["DetailType"] == "SalesItemLineDetail":
+                ref = line["SalesItemLineDetail"]["ItemRef"]
+                assert items[ref["value"]]["Name"] == ref["name"]
 
 
 def test_fees_are_2_9_percent_plus_30_cents_and_nets_add_up(month: VendorData) -> None:
