@@ -33,6 +33,11 @@ from runtime import cpu
 
 # The home currency QuickBooks records were last read in (a sync cursor of quickbooks).
 READ_IN_KEY = "home_currency_read_in"
+# What the QuickBooks reader takes out of a record, by version (a sync cursor of quickbooks):
+# 2, invoice lines name their item (`LineItem.product`). Records read by an older reader are
+# read again once, so that records stored before carry what the engine now relies on.
+QUICKBOOKS_READER = "2"
+READER_KEY = "reader_version"
 
 CHUNK_PAGES = 40  # about 4,000–10,000 records: few statements, bounded memory
 
@@ -169,16 +174,19 @@ class Normalizer:
         ledger (a live fetch's or a recorded one); USD until one is known.
 
         When it differs from the one QuickBooks records were last read in (USD, for a
-        ledger older than this), the pages of their newest versions are read again."""
+        ledger older than this), or they were read by an older reader (`QUICKBOOKS_READER`),
+        the pages of their newest versions are read again."""
         quickbooks = Source.QUICKBOOKS.value
         async with self.sessions.begin() as session:
             await raw.lock_normalizing(session)  # not while another stores a chunk
             body = await raw.newest_page(session, quickbooks, PREFERENCES)
             read_in = await _read_in(session)
             home = (home_currency(_parsed(body)) if body else None) or read_in
-            if home != read_in:
+            reader = await raw.get_cursor(session, quickbooks, READER_KEY)
+            if home != read_in or reader != QUICKBOOKS_READER:
                 await raw.normalize_again(session, quickbooks)
                 await raw.save_cursor(session, quickbooks, READ_IN_KEY, home)
+                await raw.save_cursor(session, quickbooks, READER_KEY, QUICKBOOKS_READER)
         return home
 
     async def _store(self, chunk: NormalizedChunk) -> bool:

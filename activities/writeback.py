@@ -37,7 +37,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import writeback_quickbooks as qbo
-from activities.writeback_quickbooks import Pushed, QuickBooksWriter
+from activities.writeback_quickbooks import CannotInvoice, Pushed, QuickBooksWriter
 from activities.writeback_shopify import ShopifyWriter
 from approvals.config import ApprovalConfig
 from connectors.errors import VendorAuthError, VendorRequestError
@@ -177,8 +177,8 @@ class WritebackActivities:
                 customer = await outbox.counterpart_key(session, order.customer.key, "quickbooks")
         if customer is None:
             return Pushed(ApplyStatus.FAILED, f"no QuickBooks customer for order {order.number}")
-        items = await qbo.item_refs(writer, skus_sold(order))
         try:
+            items = await qbo.item_refs(writer, skus_sold(order))
             return invoice_body(order, SourceRef.parse(customer).id, request.correction.id, items)
         except CannotInvoice as error:
             return Pushed(ApplyStatus.FAILED, str(error))
@@ -206,11 +206,6 @@ def _result(
         vendor_id=vendor_id,
         response_id=response_id,
     )
-
-
-class CannotInvoice(ValueError):
-    """An order Accord cannot put in the books as it is: a SKU the books have no item for, or
-    parts (items, discounts, shipping, tax) that do not make its total."""
 
 
 SALES_ITEM = "Sales"  # the item every QuickBooks company has, for goods without a SKU

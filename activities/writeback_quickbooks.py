@@ -200,23 +200,43 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "\\'") + "'"
 
 
+class CannotInvoice(ValueError):
+    """An order Accord cannot put in the books as it is: a SKU the books have no item for, or
+    two, or parts (items, discounts, shipping, tax) that do not make its total."""
+
+
 async def item_refs(writer: QuickBooksWriter, skus: list[str]) -> dict[str, dict[str, str]]:
-    """The books' active items of these SKUs: SKU → its `ItemRef`. An item is found by its
-    `Sku`, or else by its name (books that name their items by the shop's SKUs, and `Sales`,
-    which has none). QuickBooks' queries know no OR: two of them; and `SELECT *` leaves an
-    item's `Sku` out unless it is named."""
-    found: dict[str, dict] = {}
+    """The books' active items of these SKUs: SKU → its `ItemRef`, as the engine reads an
+    invoice line's SKU: an item's `Sku`, or, for an item without one, its name (books that
+    name their items by the shop's SKUs, and `Sales`). QuickBooks' queries know no OR: two of
+    them; and `SELECT *, Sku`, as python-quickbooks asks, for `SELECT *` may leave `Sku` out.
+
+    `CannotInvoice` when a SKU names two items: which one sold is not guessed."""
+    found: dict[str, list[dict]] = {}
     for by in ("Sku", "Name"):
         wanted = [sku for sku in skus if sku not in found]
         if not wanted:
             break
         for item in await writer.query(
             f"SELECT *, Sku FROM Item WHERE {by} IN ({', '.join(_quoted(s) for s in wanted)})"
-            f" MAXRESULTS {min(1000, len(wanted))}"
+            " ORDERBY Id MAXRESULTS 1000"
         ):
-            if item.get("Active", True) and item.get(by) in wanted:
-                found.setdefault(item[by], item)
-    return {sku: {"value": item["Id"], "name": item["Name"]} for sku, item in found.items()}
+            known_by = item.get("Sku") or item.get("Name")
+            if item.get("Active", True) and item.get(by) in wanted and known_by == item[by]:
+                found.setdefault(item[by], []).append(item)
+    twice = {sku: items for sku, items in found.items() if len(items) > 1}
+    if twice:
+        raise CannotInvoice(
+            "; ".join(
+                f"SKU {sku} names {len(items)} items in QuickBooks "
+                f"({', '.join(i['Name'] + ' ' + i['Id'] for i in items)})"
+                for sku, items in sorted(twice.items())
+            )
+            + ": which one was sold is not guessed; make the SKU name one item, then approve again"
+        )
+    return {
+        sku: {"value": items[0]["Id"], "name": items[0]["Name"]} for sku, items in found.items()
+    }
 
 
 async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:

@@ -90,7 +90,8 @@ NAME_LISTS = {
     "Vendor",
     "Item",
 }  # QBO hides inactive ones unless the query names `Active`
-# What a query selects: every field, and those `SELECT *` leaves out (an item's SKU).
+# What a query selects: every field, and those `SELECT *` may leave out (an item's SKU,
+# python-quickbooks #373): named, they come whatever Intuit's reading of `*`.
 SELECTED = {"Item": "*, Sku"}
 
 

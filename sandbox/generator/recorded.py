@@ -121,7 +121,7 @@ def write_recorded(data: VendorData, out_dir: Path, page_size: int = 100) -> Non
     for name, items in data.shopify.items():
         write_pages(out_dir / "shopify", name, [{name: chunk} for chunk in pages(items, page_size)])
     for entity, items in data.quickbooks.items():
-        if entity not in FETCHED:  # the books' items, say: what a fetch never reads is no page
+        if entity not in FETCHED:  # what a fetch never reads is no page
             continue
         write_pages(
             out_dir / "quickbooks", entity, qbo_bodies(entity, items, page_size, qbo_time(data))

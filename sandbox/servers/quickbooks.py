@@ -110,8 +110,10 @@ class QuickBooksState:
 
 
 UPDATED = "MetaData.LastUpdatedTime"
-# Fields `SELECT *` leaves out unless the query names them: an Item's SKU comes only with
-# `SELECT *, Sku FROM Item` (python-quickbooks asks so since 0.9.12, its issue #373).
+# Fields `SELECT *` leaves out unless the query names them: an Item's SKU, as reported in
+# python-quickbooks #373 (2025; it asks `SELECT *, Sku FROM Item` since 0.9.12). Older reports
+# tie the missing SKU to minor versions below 4 instead; the sandbox plays the stricter reading,
+# so a client that does not name it is caught here.
 NAMED_ONLY = {"Item": ("Sku",)}
 
 

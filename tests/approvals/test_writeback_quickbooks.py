@@ -534,6 +534,25 @@ async def test_an_invoice_made_from_an_order_totals_what_the_buyer_paid(qbo):
     assert qbo.books.writes == 2
 
 
+async def test_items_are_found_as_the_engine_reads_them_and_a_shared_sku_is_not_guessed(qbo):
+    """An item known by its SKU is never taken for the SKU its name happens to spell, and a SKU
+    two items carry is refused, naming both, rather than booked on either."""
+
+    def item(id_: str, name: str, sku: str = "") -> dict:
+        return {"Id": id_, "SyncToken": "0", "Name": name, "Active": True, "Sku": sku}
+
+    qbo.sandbox.quickbooks.put("Item", item("20", "TEA-2-OLD", sku="SUP-88"))  # a supplier code
+    qbo.sandbox.quickbooks.put("Item", item("21", "Vase, tall", sku="VASE-9"))
+    qbo.sandbox.quickbooks.put("Item", item("22", "Vase (tall)", sku="VASE-9"))
+    found = await writeback_quickbooks.item_refs(qbo.writer, ["TEA-2-OLD", "MUG-1"])
+    assert found == {"MUG-1": {"value": "2", "name": "Stoneware Mug"}}
+    with pytest.raises(writeback_quickbooks.CannotInvoice) as twice:
+        await writeback_quickbooks.item_refs(qbo.writer, ["MUG-1", "VASE-9"])
+    assert "SKU VASE-9 names 2 items in QuickBooks (Vase, tall 21, Vase (tall) 22)" in str(
+        twice.value
+    )
+
+
 async def test_a_total_correction_moves_an_item_line_not_the_discount(
     sessions, approval_settings, qbo
 ):

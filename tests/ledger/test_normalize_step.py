@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from activities.normalize import READ_IN_KEY, Normalizer
+from activities.normalize import QUICKBOOKS_READER, READ_IN_KEY, READER_KEY, Normalizer
 from ledger import raw
 from ledger.raw import claim_pages
 from ledger.tables import CanonicalRow, RawPage, RawRecord
@@ -46,25 +46,25 @@ def _page(added=(), modified=(), removed=()) -> bytes:
     return simplejson.dumps(body, use_decimal=True).encode()
 
 
-async def _store(sessions, pages: list[bytes]) -> None:
-    batch = await open_test_batch(sessions, "plaid")
+async def _store(
+    sessions, pages: list[bytes], source: Source = Source.PLAID, page_type="transactions_sync"
+) -> None:
+    batch = await open_test_batch(sessions, source.value)
     for number, body in enumerate(pages, start=1):
-        origin = f"POST /transactions/sync page {number}"
-        items = split_page(
-            Source.PLAID, "transactions_sync", load_json(body, where=origin), where=origin
-        )
+        origin = f"{page_type} page {number}"
+        items = split_page(source, page_type, load_json(body, where=origin), where=origin)
         async with sessions.begin() as s:
             page = await raw.save_page(
                 s,
                 batch_id=batch,
-                source="plaid",
-                page_type="transactions_sync",
+                source=source.value,
+                page_type=page_type,
                 origin=origin,
                 body=body,
             )
             await raw.save_raw_records(
                 s,
-                source="plaid",
+                source=source.value,
                 batch_id=batch,
                 page_id=page,
                 items=[raw.version_of(i) for i in items],
@@ -193,3 +193,41 @@ async def test_a_chunk_read_in_a_home_currency_another_run_replaced_is_read_agai
     assert normalizer.home_currency == "CAD"
     assert (await normalizer.run()).records == 1  # then read again, and stored once
     assert await _current(sessions) == {"a": ("10.000000", False)}
+
+
+async def test_records_an_older_quickbooks_reader_stored_are_read_again_once(sessions):
+    """A ledger whose invoices were read before their lines named their item: the next
+    normalize step reads those pages again, once, and the invoice gains what it lacked."""
+    import simplejson
+
+    line = {
+        "DetailType": "SalesItemLineDetail",
+        "Amount": Decimal("24.00"),
+        "SalesItemLineDetail": {"ItemRef": {"value": "12", "name": "Stoneware Mug"}, "Qty": 1},
+    }
+    invoice = {"Id": "7", "TxnDate": "2026-10-05", "TotalAmt": Decimal("24.00"), "Line": [line]}
+    invoice |= {
+        "Balance": Decimal("24.00"),
+        "MetaData": {"LastUpdatedTime": "2026-10-05T10:00:00-07:00"},
+    }
+    body = simplejson.dumps({"QueryResponse": {"Invoice": [invoice]}}, use_decimal=True).encode()
+    await _store(sessions, [body], Source.QUICKBOOKS, "Invoice")
+    assert (await Normalizer(sessions, lambda n: None).run()).records == 1
+
+    async def products() -> list:
+        async with sessions() as s:
+            data = await s.scalar(select(CanonicalRow.data).where(CanonicalRow.is_current))
+        return [item.get("product") for item in data["line_items"]]
+
+    assert await products() == [{"source": "quickbooks", "type": "Item", "id": "12"}]
+    async with sessions.begin() as s:  # as an older reader left it
+        row = await s.scalar(select(CanonicalRow).where(CanonicalRow.is_current))
+        row.data = {**row.data, "line_items": [{"sku": "Stoneware Mug"}]}
+        row.content_hash = "read by reader 1"
+        await raw.save_cursor(s, "quickbooks", READER_KEY, "1")
+
+    assert (await Normalizer(sessions, lambda n: None).run()).records == 1
+    assert await products() == [{"source": "quickbooks", "type": "Item", "id": "12"}]
+    async with sessions() as s:
+        assert await raw.get_cursor(s, "quickbooks", READER_KEY) == QUICKBOOKS_READER
+    assert (await Normalizer(sessions, lambda n: None).run()).records == 0  # once
