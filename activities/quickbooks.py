@@ -4,9 +4,8 @@ Each entity is queried on `MetaData.LastUpdatedTime` from `since` to `end`. An e
 sync reaches further back than the run's range: an invoice of August is the counterpart of an
 October deposit (transactions: back `first_sync_lookback`, Settings' `lookback`), and a
 customer or product of years ago may be on this month's invoice (customers, vendors and items:
-every row). Later
-syncs reach back to where the previous one ended (kept in the ledger as a cursor), so a gap
-between runs is never skipped. Pages go forward by last-updated time (see
+every row). Later syncs reach back to where the previous one ended (kept in the ledger as a
+cursor), so a gap between runs is never skipped. Pages go forward by last-updated time (see
 `connectors.quickbooks.next_cursor_after`); the heartbeat keeps the next page's cursor. The
 OAuth pair lives encrypted in the ledger (see `connectors.token_store`), here through the
 ingestor's cursor table.

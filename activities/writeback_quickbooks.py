@@ -28,7 +28,9 @@ import simplejson
 from connectors.errors import TransientVendorError, VendorRequestError
 from connectors.quickbooks import MINOR_VERSION, VENDOR, QuickBooksConnector, qbo_error
 from models.approvals import ApplyStatus
-from normalizers.quickbooks import SHIPPING_ITEM
+from models.errors import InputError
+from models.records import Product
+from normalizers.quickbooks import SHIPPING_ITEM, normalize
 
 STALE_OBJECT = "5010"
 MAX_STALE_RETRIES = 3
@@ -211,32 +213,42 @@ async def item_refs(writer: QuickBooksWriter, skus: list[str]) -> dict[str, dict
     name their items by the shop's SKUs, and `Sales`). QuickBooks' queries know no OR: two of
     them; and `SELECT *, Sku`, as python-quickbooks asks, for `SELECT *` may leave `Sku` out.
 
-    `CannotInvoice` when a SKU names two items: which one sold is not guessed."""
-    found: dict[str, list[dict]] = {}
+    `CannotInvoice` when a SKU names two items (which one sold is not guessed), or an item
+    the books answer cannot be read."""
+    found: dict[str, list[Product]] = {}
     for by in ("Sku", "Name"):
         wanted = [sku for sku in skus if sku not in found]
         if not wanted:
             break
-        for item in await writer.query(
+        for body in await writer.query(
             f"SELECT *, Sku FROM Item WHERE {by} IN ({', '.join(_quoted(s) for s in wanted)})"
             " ORDERBY Id MAXRESULTS 1000"
         ):
-            known_by = item.get("Sku") or item.get("Name")
-            if item.get("Active", True) and item.get(by) in wanted and known_by == item[by]:
-                found.setdefault(item[by], []).append(item)
+            item = _item(body)
+            if item.source_status == "active" and item.shop_sku in wanted:
+                found.setdefault(item.shop_sku, []).append(item)
     twice = {sku: items for sku, items in found.items() if len(items) > 1}
     if twice:
         raise CannotInvoice(
             "; ".join(
                 f"SKU {sku} names {len(items)} items in QuickBooks "
-                f"({', '.join(i['Name'] + ' ' + i['Id'] for i in items)})"
+                f"({', '.join(f'{i.name} {i.ref.id}' for i in items)})"
                 for sku, items in sorted(twice.items())
             )
             + ": which one was sold is not guessed; make the SKU name one item, then approve again"
         )
-    return {
-        sku: {"value": items[0]["Id"], "name": items[0]["Name"]} for sku, items in found.items()
-    }
+    return {sku: {"value": items[0].ref.id, "name": items[0].name} for sku, items in found.items()}
+
+
+def _item(body: dict) -> Product:
+    """An item the books answered, read as every fetch reads it."""
+    where = f"QuickBooks Item {body.get('Id')}, looked up for an invoice"
+    try:
+        [item] = normalize("Item", body, where=where)
+    except InputError as error:
+        raise CannotInvoice(str(error)) from error
+    assert isinstance(item, Product)
+    return item
 
 
 async def create_invoice(writer: QuickBooksWriter, body: dict, request_id: str) -> Pushed:

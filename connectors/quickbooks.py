@@ -26,13 +26,13 @@ from connectors.pages import Page, load_page
 from connectors.quickbooks_auth import INTUIT_TOKEN_URL, QuickBooksAuth
 from connectors.token_store import EncryptedTokenStore, KeyValueStore, fernet_from_secret
 from models.errors import ConfigurationError
+from normalizers.quickbooks import ENTITIES  # what Accord reads of the books, in fetch order
 from runtime.settings import Settings
 
 VENDOR = "quickbooks"
 INTUIT_API = "https://quickbooks.api.intuit.com"
 MINOR_VERSION = "75"
 PAGE_SIZE = 1000  # QBO's maximum MAXRESULTS
-ENTITIES = ("Customer", "Vendor", "Item", "Invoice", "Payment", "Bill", "BillPayment")
 # Transactions can be deleted; name lists cannot (they are made inactive, which queries see).
 DELETABLE = ("Invoice", "Payment", "Bill", "BillPayment")
 CDC_HORIZON = timedelta(days=30)  # how far back Intuit keeps changes
@@ -85,11 +85,8 @@ def token_url_for(api_base: str) -> str:
     return f"{api_base}/oauth2/v1/tokens/bearer"
 
 
-NAME_LISTS = {
-    "Customer",
-    "Vendor",
-    "Item",
-}  # QBO hides inactive ones unless the query names `Active`
+# QBO hides inactive ones unless the query names `Active`
+NAME_LISTS = {"Customer", "Vendor", "Item"}
 # What a query selects: every field, and those `SELECT *` may leave out (an item's SKU,
 # python-quickbooks #373): named, they come whatever Intuit's reading of `*`.
 SELECTED = {"Item": "*, Sku"}

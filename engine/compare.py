@@ -74,15 +74,15 @@ def _customer_of(record, people: tuple[dict[str, str], dict[str, str]]) -> str:
 def with_skus(invoice: Invoice, frames: Frames) -> Invoice:
     """The invoice with each line's SKU read off the item it names (`Item.Sku`), the way the
     shop knows the product: in most books an item's name is not its SKU. A line whose item
-    has no SKU, or is not known, keeps the item's name (books that name items by SKU)."""
-    lines = []
+    has no SKU keeps its name (`Product.shop_sku`); a line whose item is not known keeps the
+    name the line gives."""
+    lines, changed = [], False
     for line in invoice.line_items:
         item = frames.get(line.product.key) if line.product is not None else None
-        sku = item.sku if isinstance(item, Product) else None
-        lines.append(line.model_copy(update={"sku": sku}) if sku and sku != line.sku else line)
-    if lines == invoice.line_items:
-        return invoice
-    return invoice.model_copy(update={"line_items": lines})
+        if isinstance(item, Product) and item.shop_sku != line.sku:
+            line, changed = line.model_copy(update={"sku": item.shop_sku}), True
+        lines.append(line)
+    return invoice.model_copy(update={"line_items": lines}) if changed else invoice
 
 
 def _charges_by_order(outcome: MatchOutcome, frames: Frames) -> dict[str, Charge]:

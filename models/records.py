@@ -164,6 +164,13 @@ class Product(CanonicalRecord):
     sku: str | None = None
     created_at: AwareDatetime | None = None
 
+    @property
+    def shop_sku(self) -> str:
+        """The SKU the item stands for: its `sku`, or its name where it has none (books that
+        name their items by the shop's SKUs). The engine reads invoice lines by it, and the
+        write-back chooses items by it."""
+        return self.sku or self.name
+
 
 class Order(MoneyRecord):
     """A storefront sale. `amount` is the order's total price (what the buyer was charged)."""

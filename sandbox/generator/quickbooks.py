@@ -131,32 +131,34 @@ NAMED_BY_SKU = frozenset({"JO-SPN-OLV", "JO-VAS-BUD"})
 TITLES = {sku: title for sku, title, _price in PRODUCTS}
 
 
-def item_name(sku: str, title: str) -> str:
-    return sku if sku in NAMED_BY_SKU else TITLES.get(sku, title)
+def _first_lines(invoices: list[BookInvoice]) -> dict[str, Line]:
+    """Each SKU invoiced, with the first line that sold it."""
+    first: dict[str, Line] = {}
+    for inv in invoices:
+        for line in inv.lines:
+            first.setdefault(line.sku, line)
+    return first
+
+
+def _item_name(sku: str, sold: Line | None) -> str:
+    if sold is None:
+        return SALES_ITEM
+    return sku if sku in NAMED_BY_SKU else TITLES.get(sku, sold.title)
 
 
 def item_refs(invoices: list[BookInvoice]) -> dict[str, dict[str, str]]:
     """The products and services the books hold, as their invoice lines name them: one item
     per SKU invoiced, and `Sales`; SKU → `ItemRef` (Id and name)."""
-    titles: dict[str, str] = {}
-    for inv in invoices:
-        for line in inv.lines:
-            titles.setdefault(line.sku, line.title)
-    skus = [SALES_ITEM, *sorted(titles)]
+    first = _first_lines(invoices)
+    skus = [SALES_ITEM, *sorted(first)]
     return {
-        sku: {
-            "value": str(n),
-            "name": SALES_ITEM if sku == SALES_ITEM else item_name(sku, titles[sku]),
-        }
+        sku: {"value": str(n), "name": _item_name(sku, first.get(sku))}
         for n, sku in enumerate(skus, start=1)
     }
 
 
 def items(invoices: list[BookInvoice], created: datetime) -> list[dict[str, Any]]:
-    first: dict[str, Line] = {}
-    for inv in invoices:
-        for line in inv.lines:
-            first.setdefault(line.sku, line)
+    first = _first_lines(invoices)
     bodies = []
     for sku, item in item_refs(invoices).items():
         body = entity(item["value"], created)
